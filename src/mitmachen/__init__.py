@@ -1,0 +1,1 @@
+"""mitmachen: a platform for local political and civic organisations."""

@@ -1,0 +1,15 @@
+"""The `mitmachen` command: Django's management commands under one name."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mitmachen.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([os.path.basename(sys.argv[0]) or "mitmachen", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

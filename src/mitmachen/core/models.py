@@ -1,0 +1,215 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mitmachen.core.roles import Role
+from mitmachen.core.validators import reject_nul
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField):
+                if exclude and field.name in exclude:
+                    continue
+                try:
+                    reject_nul(getattr(self, field.attname))
+                except ValidationError as exc:
+                    errors.setdefault(field.name, []).extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **extra):
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """A login account. Personal data about people lives in contact records per organisation."""
+
+    email = models.EmailField(_("e-mail"), unique=True, max_length=254)
+    name = models.CharField(_("name"), max_length=150)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="de"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self):
+        return self.name or self.email
+
+
+class RoleAssignment(BaseModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    include_descendants = models.BooleanField(
+        _("also for subordinate organisations"),
+        default=True,
+        help_text=_("Unless restricted, a role holds for the organisations below this one too."),
+    )
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation__name", "role", "user__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="role_assignment_unique"
+            )
+        ]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit entries cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit entries cannot be deleted")
+
+
+class AuditEntry(models.Model):
+    """One row per change and per staff read of personal data. Written once, never edited."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        VIEW = "view", _("viewed")
+        EXPORT = "export", _("exported")
+        GRANT = "grant", _("role granted")
+        REVOKE = "revoke", _("role revoked")
+        LOGIN = "login", _("logged in")
+        LOGIN_FAILED = "login_failed", _("login failed")
+        LOGOUT = "logout", _("logged out")
+        TOKEN_CREATE = "token_create", _("API token created")
+        TOKEN_REVOKE = "token_revoke", _("API token revoked")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text too, so the log still says who it was after an account is deleted.
+    actor_label = models.CharField(_("actor"), max_length=254, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    via = models.CharField(_("via"), max_length=10, blank=True)  # web, api, cli, task
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit entries cannot be deleted")
+
+
+def _token_digest(secret: str) -> str:
+    # The secret carries 256 bits of randomness, so a fast hash is enough and keeps lookups cheap.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(BaseModel):
+    PREFIX = "mm"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_id = models.CharField(_("key id"), max_length=16, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.PREFIX}_{self.key_id}… ({self.name})"
+
+    @classmethod
+    def new_secret(cls) -> tuple[str, str, str]:
+        """Returns (plaintext token, key id, digest); only the last two are stored."""
+        key_id = secrets.token_hex(6)
+        plaintext = f"{cls.PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        return plaintext, key_id, _token_digest(plaintext)
+
+    @staticmethod
+    def digest_of(plaintext: str) -> str:
+        return _token_digest(plaintext)
+
+    @property
+    def is_usable(self) -> bool:
+        if self.revoked_at is not None or not self.user.is_active:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()

@@ -1,0 +1,29 @@
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from mitmachen.core.audit import audit_record
+from mitmachen.core.models import AuditEntry
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    audit_record(actor=user, action=AuditEntry.Action.LOGIN, obj=user)
+    # The account's language wins over the browser's on the next page.
+    if request is not None and user.language:
+        request.session["_language"] = user.language
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(actor=user, action=AuditEntry.Action.LOGOUT, obj=user)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    attempted = str(credentials.get("username") or credentials.get("email") or "")
+    audit_record(
+        actor=None,
+        action=AuditEntry.Action.LOGIN_FAILED,
+        object_repr=attempted.replace("\x00", "")[:200],
+    )

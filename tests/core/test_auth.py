@@ -1,0 +1,80 @@
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from mitmachen.core.models import User
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_passwords_are_hashed_with_argon2(world):
+    assert world.users["kassel_board"].password.startswith("argon2$")
+    import mitmachen.settings as production
+
+    assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_login_by_email_case_insensitive_then_logout(world, client):
+    response = client.post("/accounts/login/",
+                           {"username": "Kassel_Board@Example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response.url == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.get("/dashboard/").status_code == 302
+
+
+@pytest.mark.parametrize("username,password", [
+    ("kassel_board@example.org", "wrong"),
+    ("", ""),
+    ("nobody@example.org", PASSWORD),
+    ("kassel_board@example.org\x00", PASSWORD),
+    ("x" * 300 + "@example.org", PASSWORD),
+])
+def test_bad_logins_are_refused_with_a_message(world, client, username, password):
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert b'role="alert"' in response.content
+
+
+def test_inactive_account_cannot_log_in(world, client):
+    User.objects.filter(email="kassel_board@example.org").update(is_active=False)
+    client.post("/accounts/login/", {"username": "kassel_board@example.org",
+                                     "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_by_email(world, client):
+    client.post("/accounts/password-reset/", {"email": "kassel_board@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    new = "ein ganz neues Passwort 42"
+    response = client.post(form_page.redirect_chain[-1][0],
+                           {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert User.objects.get(email="kassel_board@example.org").check_password(new)
+
+
+def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(world, client):
+    response = client.post("/accounts/password-reset/", {"email": "nobody@example.org"})
+    assert response.status_code == 302 and response.url == "/accounts/password-reset/sent/"
+    assert mail.outbox == []
+
+
+def test_sessions_expire():
+    assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_expired_session_logs_out(world, client):
+    client.force_login(world.users["kassel_board"])
+    session = client.session
+    session.set_expiry(-1)
+    session.save()
+    assert client.get("/dashboard/").status_code == 302
