@@ -6,6 +6,9 @@ from mitmachen.organisations.services import PLACE_FIELDS, PROFILE_FIELDS
 
 
 class OrganisationProfileForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, max_length=200,
+                             assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = PROFILE_FIELDS
