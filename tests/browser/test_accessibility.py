@@ -1,0 +1,73 @@
+"""axe-core on every page, anonymous and as Kassel's administrator: nothing serious or critical."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import login_with_session
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+
+PUBLIC_PAGES = [
+    "/",
+    "/o/kassel/",
+    "/accounts/login/",
+    "/accounts/password-reset/",
+    "/o/nope/",  # 404
+]
+STAFF_PAGES = [
+    "/dashboard/",
+    "/staff/kassel/profile/",
+    "/staff/kassel/places/",
+    "/staff/kassel/places/new/",
+    "/staff/kassel/team/",
+    "/staff/kassel/audit/",
+    "/accounts/tokens/",
+]
+
+_axe = Axe()
+
+
+def _report(path: str, violations: list[dict]) -> str:
+    lines = [f"axe found {len(violations)} serious/critical violation(s) on {path}:"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+                     f" <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"    target: {target}")
+            lines.append(f"      html: {node['html'][:200]}")
+            if summary:
+                lines.append(f"      why:  {summary}")
+    return "\n".join(lines)
+
+
+def _assert_accessible(page, path: str):
+    results = _axe.run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, _report(path, blocking)
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page_has_no_serious_violations(
+    transactional_db, live_server, world, kassel_content, page, path
+):
+    response = page.goto(f"{live_server.url}{path}")
+    expected = 404 if path == "/o/nope/" else 200
+    assert response.status == expected, f"{path} answered {response.status}"
+    page.wait_for_load_state("load")
+    _assert_accessible(page, path)
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_staff_page_has_no_serious_violations(
+    transactional_db, live_server, world, kassel_content, page, path
+):
+    login_with_session(page.context, live_server.url, world.users["kassel_admin"])
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200, f"{path} answered {response.status} to kassel_admin"
+    assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
+    page.wait_for_load_state("load")
+    _assert_accessible(page, path)

@@ -1,0 +1,81 @@
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from mitmachen.core.demo import DEMO_LOGINS
+from mitmachen.core.models import RoleAssignment, User
+from mitmachen.core.roles import Role
+from mitmachen.events.models import Event
+from mitmachen.groups.models import Group
+from mitmachen.organisations.models import (
+    Cooperation,
+    District,
+    Organisation,
+    Place,
+    UmbrellaMembership,
+)
+
+pytestmark = pytest.mark.django_db
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", quiet_logins=True)
+
+
+def test_demo_holds_the_seed_structures(demo):
+    assert District.objects.filter(municipality__slug="kassel").count() == 23
+    kassel = Organisation.objects.get(slug="die-linke-kassel")
+    assert kassel.parent.slug == "die-linke-hessen"
+    founding = set(Group.objects.filter(organisation=kassel, status="founding")
+                   .values_list("name", flat=True))
+    assert founding == {"AG Antirassismus und Migration", "AG Mentale Gesundheit"}
+    assert Group.objects.filter(organisation=kassel, kind="district_group").count() == 7
+    weimar = Organisation.objects.get(slug="paritaet-weimar")
+    assert UmbrellaMembership.objects.filter(umbrella=weimar).count() == 35
+    assert Place.objects.filter(organisation__slug="spd-kassel",
+                                kind="district_centre").count() == 32
+    coop = Cooperation.objects.get(slug="stadt-land-links")
+    assert set(coop.partners.values_list("slug", flat=True)) == {"rls-niedersachsen",
+                                                                  "lkf-niedersachsen"}
+    assert Event.objects.filter(cooperation=coop, is_online=True).exists()
+    assert Event.objects.filter(organisation=weimar, venue_note="Ort wird noch festgelegt").exists()
+
+
+def test_one_demo_login_per_role(demo):
+    roles = set(RoleAssignment.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    for email, slug, role in DEMO_LOGINS:
+        user = User.objects.get(email=email)
+        assert user.check_password("mitmachen-demo")
+        assert user.role_assignments.filter(organisation__slug=slug, role=role).exists()
+
+
+def test_demo_is_safe_to_repeat(demo):
+    counts = (Organisation.objects.count(), User.objects.count(), Place.objects.count())
+    call_command("demo", quiet_logins=True)
+    assert (Organisation.objects.count(), User.objects.count(), Place.objects.count()) == counts
+
+
+def test_demo_people_are_invented(demo):
+    """No name, phone number or e-mail address from the seeds appears in the demo data."""
+    if not SEEDS.exists():
+        pytest.skip("shared/seeds is not next to this checkout")
+    text = " ".join(p.read_text("utf-8") for p in SEEDS.glob("*.txt"))
+    emails = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.-]+", text))
+    phones = {re.sub(r"\D", "", p) for p in re.findall(r"\(?0\d{2,4}\)?[\s/]?\d{4,8}", text)}
+    people = ["Frank Habermann", "Sigmar Walbrecht", "Stephan Panhans", "Kea Detmers"]
+    values = []
+    for user in User.objects.all():
+        values += [user.email, user.name]
+    for organisation in Organisation.objects.all():
+        values += [organisation.contact_email, organisation.contact_phone, organisation.about,
+                   organisation.how_to_join]
+    dump = " ".join(values)
+    assert not any(email in dump for email in emails)
+    assert not any(name in dump for name in people)
+    digits = {re.sub(r"\D", "", v) for v in values if v}
+    assert not phones & digits

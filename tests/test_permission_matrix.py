@@ -1,0 +1,116 @@
+"""Each role × own or other organisation × each page: who may, and who may not.
+
+The expectations are written out here, not derived from roles.py, so that a wrong entry in the
+permission table makes this test fail.
+"""
+
+import pytest
+
+from mitmachen.core.models import RoleAssignment
+from mitmachen.organisations.models import Place
+
+pytestmark = pytest.mark.django_db
+
+KASSEL_ROLES = ["kassel_board", "kassel_admin", "kassel_groups", "kassel_events",
+                "kassel_consultation", "kassel_treasurer"]
+
+# page → personas (among the Kassel ones) who may open it in Kassel.
+STAFF_PAGES = {
+    "/staff/{slug}/profile/": {"kassel_board", "kassel_admin"},
+    "/staff/{slug}/places/": {"kassel_board", "kassel_admin", "kassel_events"},
+    "/staff/{slug}/places/new/": {"kassel_board", "kassel_admin", "kassel_events"},
+    "/staff/{slug}/places/{place}/": {"kassel_board", "kassel_admin", "kassel_events"},
+    "/staff/{slug}/team/": {"kassel_board", "kassel_admin"},
+    "/staff/{slug}/audit/": {"kassel_admin"},
+}
+PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
+                "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",
+                "/api/v1/docs"]
+
+
+def _url(page, world, organisation):
+    place = world.kassel_office if organisation == world.kassel else world.duesseldorf_office
+    return page.format(slug=organisation.slug, place=place.pk)
+
+
+@pytest.mark.parametrize("persona", KASSEL_ROLES + ["hessen_board", "duesseldorf_member", None])
+@pytest.mark.parametrize("page", sorted(STAFF_PAGES))
+def test_staff_pages_in_own_organisation(world, login, persona, page):
+    response = login(persona).get(_url(page, world, world.kassel))
+    if persona is None:
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+    elif persona in STAFF_PAGES[page] or (persona == "hessen_board" and
+                                          "kassel_board" in STAFF_PAGES[page]):
+        assert response.status_code == 200
+    elif persona == "duesseldorf_member":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("persona", KASSEL_ROLES + ["hessen_board"])
+@pytest.mark.parametrize("page", sorted(STAFF_PAGES))
+def test_staff_pages_of_another_organisation_answer_404(world, login, persona, page):
+    response = login(persona).get(_url(page, world, world.duesseldorf))
+    assert response.status_code == 404
+    assert b"duesseldorf_board" not in response.content
+
+
+@pytest.mark.parametrize("page", sorted(STAFF_PAGES))
+def test_umbrella_board_cannot_open_member_organisation_pages(world, login, page):
+    response = login("umbrella_board").get(page.format(slug=world.member_org.slug, place=0))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", [None, "kassel_board", "duesseldorf_member"])
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_public_pages_open_to_everyone(world, login, persona, page):
+    response = login(persona).get(page)
+    if page == "/accounts/login/" and persona is not None:
+        assert response.status_code == 302 and response.url == "/dashboard/"
+    else:
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("persona,status", [(None, 302), ("duesseldorf_member", 200),
+                                            ("kassel_treasurer", 200)])
+@pytest.mark.parametrize("page", ["/dashboard/", "/accounts/tokens/"])
+def test_account_pages_need_a_login(world, login, persona, status, page):
+    assert login(persona).get(page).status_code == status
+
+
+@pytest.mark.parametrize("persona,status", [
+    ("kassel_admin", 302), ("kassel_events", 302), ("kassel_treasurer", 403),
+    ("duesseldorf_board", 404), ("duesseldorf_member", 404), (None, 302),
+])
+def test_place_delete_post(world, login, persona, status):
+    response = login(persona).post(f"/staff/kassel/places/{world.kassel_office.pk}/delete/")
+    assert response.status_code == status
+    deleted = not Place.objects.filter(pk=world.kassel_office.pk).exists()
+    assert deleted is (persona in {"kassel_admin", "kassel_events"})
+
+
+@pytest.mark.parametrize("persona,status", [
+    ("kassel_admin", 302), ("kassel_board", 403), ("duesseldorf_admin", 404), (None, 302),
+])
+def test_role_revoke_post(world, login, persona, status):
+    target = RoleAssignment.objects.get(user=world.users["kassel_treasurer"])
+    response = login(persona).post(f"/staff/kassel/team/{target.pk}/revoke/")
+    assert response.status_code == status
+    assert RoleAssignment.objects.filter(pk=target.pk).exists() is (persona != "kassel_admin")
+
+
+def test_get_on_post_only_endpoints_is_refused(world, login):
+    client = login("kassel_admin")
+    assert client.get(f"/staff/kassel/places/{world.kassel_office.pk}/delete/").status_code == 405
+    assert Place.objects.filter(pk=world.kassel_office.pk).exists()
+
+
+def test_navigation_shows_only_what_the_role_allows(world, login):
+    board = login("kassel_board")
+    board.get("/staff/kassel/profile/")
+    html = board.get("/staff/kassel/team/").content.decode()
+    assert "/staff/kassel/places/" in html and "/staff/kassel/audit/" not in html
+    events = login("kassel_events")
+    html = events.get("/staff/kassel/places/").content.decode()
+    assert "/staff/kassel/team/" not in html and "/staff/kassel/profile/" not in html
