@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from mitmachen.api.auth import bearer
@@ -238,7 +238,8 @@ def place_detail(request, place_id: int):
 def place_create(request, organisation_id: int, payload: PlaceIn):
     organisation = _staff_organisation(request, organisation_id, Perm.PLACE_CHANGE)
     data = _place_data(payload.dict(), organisation)
-    return 201, services.place_create(organisation=organisation, data=data, actor=request.user)
+    place = services.place_create(organisation=organisation, data=data, actor=request.user)
+    return Status(201, place)
 
 
 def _staff_place(request, place_id: int) -> Place:
@@ -260,4 +261,4 @@ def place_update(request, place_id: int, payload: PlacePatch):
                summary="Delete a place")
 def place_delete(request, place_id: int):
     services.place_delete(place=_staff_place(request, place_id), actor=request.user)
-    return 204, None
+    return Status(204, None)
