@@ -51,7 +51,8 @@ def main():
     print(f"database: {engine}")
     start = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("demo", quiet_logins=True, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("demo", quiet_logins=True, stdout=quiet)
     print(f"{'migrate + demo data':<58} {time.perf_counter() - start:7.2f} s")
 
     from mitmachen.core.models import User

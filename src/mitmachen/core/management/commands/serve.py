@@ -14,6 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true")
 
     def handle(self, *args, address, no_worker, **options):
+        # Ctrl-C and a plain `kill` both end in the `finally` below, so the worker never outlives
+        # the server (a shell may start us with SIGINT ignored; restore it).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         worker = None
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "-m", "mitmachen", "worker"])
