@@ -1,8 +1,13 @@
 """Fixtures for the browser tests: Debian's Chromium driven by Playwright against a live server.
 
-The Playwright sync API runs an asyncio event loop in the test thread, so Django's
-"async unsafe" guard would refuse ORM calls made from fixtures and tests while the browser is
-open; ``DJANGO_ALLOW_ASYNC_UNSAFE`` switches that guard off for the lifetime of the browser.
+While Playwright's sync API is started, the test thread counts as running an asyncio event loop,
+so Django's "async unsafe" guard refuses every ORM call made from fixtures and tests.
+``DJANGO_ALLOW_ASYNC_UNSAFE`` switches that guard off, for exactly as long as Playwright runs.
+
+That is why ``browser`` lives for the tests of this package and not for the whole session: one
+Chromium serves all browser tests, and it is stopped (and the variable removed) before pytest
+goes on to other packages. A session-long browser would leave the flag set for every later test
+and for the processes they start, and ``manage.py check --deploy`` fails on it (async.E001).
 """
 
 import os
@@ -41,7 +46,7 @@ def _chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     executable = _chromium_path()
     if executable is None:

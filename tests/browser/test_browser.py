@@ -12,6 +12,7 @@ from tests.browser.conftest import (
     GROUP_RHYTHM,
     PHONE,
     login_with_form,
+    login_with_session,
 )
 from tests.conftest import PASSWORD
 
@@ -136,3 +137,18 @@ def test_keyboard_skip_link(transactional_db, live_server, world, page):
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/o/kassel/#main$"))
     expect(page.locator("#main")).to_be_focused()
+
+
+STAFF_PAGES = ["/dashboard/", "/staff/kassel/profile/", "/staff/kassel/places/",
+               "/staff/kassel/places/new/", "/staff/kassel/team/", "/staff/kassel/audit/",
+               "/accounts/tokens/"]
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_staff_pages_fit_a_phone(transactional_db, live_server, world, new_context, path):
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    login_with_session(context, live_server.url, world.users["kassel_admin"])
+    page = context.new_page()
+    page.goto(f"{live_server.url}{path}")
+    width = _scroll_width(page)
+    assert width <= PHONE["width"], f"{path} scrolls sideways on a phone: {width}px wide"
