@@ -31,6 +31,7 @@ class World:
     member_org: Organisation
     kassel_office: Place
     duesseldorf_office: Place
+    cooperation: object
     users: dict
 
 
@@ -60,6 +61,8 @@ def world(db) -> World:
         "name": "Parteibüro", "kind": Place.Kind.OFFICE, "city": "Kassel", "district": mitte})
     duesseldorf_office = org.place_create(organisation=duesseldorf, actor=None, data={
         "name": "Geschäftsstelle Düsseldorf", "city": "Düsseldorf"})
+    cooperation = org.cooperation_create(name="STADT. LAND. LINKS.", slug="sll",
+                                         partners=[kassel, duesseldorf], actor=None)
     personas = {
         # name: (organisation, role or None)
         "kassel_board": (kassel, Role.BOARD),
@@ -84,7 +87,7 @@ def world(db) -> World:
             core.role_grant(user=user, organisation=organisation, role=role, actor=None)
         users[name] = user
     return World(federal, hessen, kassel, ortsverband, nrw, duesseldorf, umbrella, member_org,
-                 kassel_office, duesseldorf_office, users)
+                 kassel_office, duesseldorf_office, cooperation, users)
 
 
 @pytest.fixture

@@ -33,6 +33,11 @@ OPERATIONS = {
         (lambda w: f"/api/v1/organisations/{w.kassel.pk}/audit", None, False, "kassel_admin",
          "kassel_board"),
     ("get", "/api/v1/districts"): (lambda w: "/api/v1/districts", None, True, None, None),
+    ("get", "/api/v1/municipalities"):
+        (lambda w: "/api/v1/municipalities", None, True, None, None),
+    ("get", "/api/v1/cooperations"): (lambda w: "/api/v1/cooperations", None, True, None, None),
+    ("get", "/api/v1/cooperations/{cooperation_id}"):
+        (lambda w: f"/api/v1/cooperations/{w.cooperation.pk}", None, True, None, None),
     ("get", "/api/v1/districts/{district_id}"):
         (lambda w: f"/api/v1/districts/{w.kassel_office.district_id}", None, True, None, None),
     ("get", "/api/v1/places"): (lambda w: "/api/v1/places", None, True, None, None),
@@ -212,3 +217,15 @@ def test_non_public_places_and_organisations_stay_hidden(world, client):
                                           client.get("/api/v1/places").json()["items"]]
     Organisation.objects.filter(pk=world.duesseldorf.pk).update(is_public=False)
     assert client.get(f"/api/v1/organisations/{world.duesseldorf.pk}").status_code == 404
+
+
+def test_cooperation_lists_its_partners(world, client):
+    body = client.get(f"/api/v1/cooperations/{world.cooperation.pk}").json()
+    assert set(body["partner_ids"]) == {world.kassel.pk, world.duesseldorf.pk}
+    assert client.get("/api/v1/cooperations/999999").status_code == 404
+
+
+def test_districts_filter_by_municipality(world, client):
+    names = [d["name"] for d in client.get("/api/v1/districts?municipality=kassel").json()["items"]]
+    assert names == ["Mitte", "Wesertor"]
+    assert client.get("/api/v1/districts?municipality=nowhere").json()["count"] == 0

@@ -78,3 +78,17 @@ def test_expired_session_logs_out(world, client):
     session.set_expiry(-1)
     session.save()
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_login_is_throttled_after_ten_failures(world, client):
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": "kassel_board@example.org",
+                                         "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "kassel_board@example.org",
+                                                 "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert "15 Minuten" in response.content.decode()
+    # Another address is not affected.
+    client.post("/accounts/login/", {"username": "kassel_admin@example.org",
+                                     "password": PASSWORD})
+    assert "_auth_user_id" in client.session

@@ -32,7 +32,7 @@ def test_umbrella_members_are_linked_not_nested(world):
 
 
 def test_cooperation_of_two_organisations(world):
-    coop = org.cooperation_create(name="STADT. LAND. LINKS.", slug="sll",
+    coop = org.cooperation_create(name="Netzwerk", slug="netz",
                                   partners=[world.kassel, world.duesseldorf], actor=None)
     assert set(coop.partners.all()) == {world.kassel, world.duesseldorf}
     assert coop in world.kassel.cooperations.all()

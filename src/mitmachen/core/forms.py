@@ -11,6 +11,21 @@ class LoginForm(AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("E-mail address and password do not match an active account. "
+                           "Please try again."),
+        "throttled": _("Too many failed attempts for this address. Please wait 15 minutes "
+                       "or reset your password."),
+    }
+
+    def clean(self):
+        from mitmachen.core.auth import too_many_failures
+
+        email = self.cleaned_data.get("username")
+        if email and too_many_failures(email):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        return super().clean()
 
 
 class RoleGrantForm(forms.Form):

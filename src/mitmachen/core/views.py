@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -162,4 +164,5 @@ def error_403(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    # No context processors: the database may be what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -12,7 +12,7 @@ from mitmachen.core.audit import audit_read
 from mitmachen.core.models import AuditEntry, RoleAssignment
 from mitmachen.core.roles import Perm
 from mitmachen.organisations import services
-from mitmachen.organisations.models import District, Organisation, Place
+from mitmachen.organisations.models import Cooperation, District, Municipality, Organisation, Place
 
 router = Router(tags=["organisations"])
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
@@ -55,6 +55,25 @@ class OrganisationPatch(Schema):
     contact_phone: Text(40) | None = None
     website: Text(200) | None = None
     is_public: bool | None = None
+
+
+class MunicipalityOut(Schema):
+    id: int
+    name: str
+    slug: str
+    state: str
+
+
+class CooperationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    description: str
+    partner_ids: list[int]
+
+    @staticmethod
+    def resolve_partner_ids(obj):
+        return [partner.pk for partner in obj.partners.all()]
 
 
 class DistrictOut(Schema):
@@ -202,6 +221,25 @@ def organisation_audit(request, organisation_id: int, action: str | None = None)
         entries = entries.filter(action=action)
     audit_read(actor=request.user, organisation=organisation, what="audit log (API)")
     return entries
+
+
+@router.get("/municipalities", response=list[MunicipalityOut], summary="Municipalities")
+@paginate(PageNumberPagination)
+def municipality_list(request):
+    return Municipality.objects.all()
+
+
+@router.get("/cooperations", response=list[CooperationOut],
+            summary="Projects run by several organisations together")
+@paginate(PageNumberPagination)
+def cooperation_list(request):
+    return Cooperation.objects.prefetch_related("partners")
+
+
+@router.get("/cooperations/{cooperation_id}", response={200: CooperationOut, 404: Error},
+            summary="One cooperation")
+def cooperation_detail(request, cooperation_id: int):
+    return get_object_or_404(Cooperation.objects.prefetch_related("partners"), pk=cooperation_id)
 
 
 @router.get("/districts", response=list[DistrictOut], summary="City districts")
