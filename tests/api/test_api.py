@@ -202,7 +202,8 @@ def test_malformed_json_and_wrong_encoding_change_nothing(world, client, token_f
 def test_patch_with_bad_values_changes_nothing(world, client, token_for):
     headers = token_for("kassel_board")
     for body in [{"name": None}, {"contact_email": "nope"}, {"about": "x" * 5001},
-                 {"name": "a\x00"}]:
+                 {"name": "a\x00"}, {"about": None}, {"tagline": None}, {"is_public": None},
+                 {"website": None}, {"is_public": "vielleicht"}]:
         response = client.patch(f"/api/v1/organisations/{world.kassel.pk}", data=body,
                                 content_type="application/json", **headers)
         assert response.status_code == 422, (body, response.content)
@@ -229,3 +230,15 @@ def test_districts_filter_by_municipality(world, client):
     names = [d["name"] for d in client.get("/api/v1/districts?municipality=kassel").json()["items"]]
     assert names == ["Mitte", "Wesertor"]
     assert client.get("/api/v1/districts?municipality=nowhere").json()["count"] == 0
+
+
+@pytest.mark.parametrize("field", ["name", "kind", "operator", "street", "postcode", "city",
+                                   "step_free", "accessible_toilet", "accessibility_notes",
+                                   "is_public"])
+def test_place_patch_with_null_is_refused_and_changes_nothing(world, client, token_for, field):
+    response = client.patch(f"/api/v1/places/{world.kassel_office.pk}", data={field: None},
+                            content_type="application/json", **token_for("kassel_board"))
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "invalid"
+    world.kassel_office.refresh_from_db()
+    assert world.kassel_office.name == "Parteibüro"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mitmachen.core import services
+from mitmachen.core import permissions, services
 from mitmachen.core.permissions import can, organisations_where
 from mitmachen.core.roles import ROLE_PERMISSIONS, Perm, Role
 from mitmachen.organisations import services as org
@@ -69,10 +69,39 @@ def test_unknown_permission_is_an_error(world):
         can(world.users["kassel_board"], "no.such.permission", world.kassel)
 
 
-def test_administrators_do_not_get_everything():
-    # Anti-discrimination reports and mentoring files are not the administrator's business.
-    assert Role.ADMINISTRATOR not in ROLE_PERMISSIONS[Perm.GROUP_CHANGE]
-    assert Role.ADMINISTRATOR not in ROLE_PERMISSIONS[Perm.EVENT_CHANGE]
+def test_administrators_cannot_raise_their_own_rights(world):
+    from django.core.exceptions import ValidationError
+
+    admin = world.users["kassel_admin"]
+    for role in [Role.ANTIDISCRIMINATION_OFFICER, Role.BOARD, Role.ADMINISTRATOR]:
+        with pytest.raises(ValidationError):
+            services.role_grant(user=admin, organisation=world.kassel, role=role, actor=admin)
+    assert set(admin.role_assignments.values_list("role", flat=True)) == {Role.ADMINISTRATOR}
+
+
+def test_a_restricted_administrator_cannot_grant_for_the_subtree(world):
+    from django.core.exceptions import ValidationError
+
+    admin = world.users["kassel_admin"]
+    admin.role_assignments.update(include_descendants=False)
+    permissions.forget(admin)
+    member = world.users["duesseldorf_member"]
+    with pytest.raises(ValidationError):
+        services.role_grant(user=member, organisation=world.kassel, role=Role.BOARD,
+                            actor=admin, include_descendants=True)
+    assignment = services.role_grant(user=member, organisation=world.kassel, role=Role.BOARD,
+                                     actor=admin, include_descendants=False)
+    assert not can(member, Perm.ORGANISATION_CHANGE, world.ortsverband)
+    assert assignment.include_descendants is False
+
+
+def test_granting_an_unchanged_role_writes_no_audit_row(world):
+    from mitmachen.core.models import AuditEntry
+
+    admin, board = world.users["kassel_admin"], world.users["kassel_board"]
+    before = AuditEntry.objects.filter(action="grant").count()
+    services.role_grant(user=board, organisation=world.kassel, role=Role.BOARD, actor=admin)
+    assert AuditEntry.objects.filter(action="grant").count() == before
 
 
 # Property: `can` agrees with a plain reading of the rule on random trees and assignments.

@@ -174,7 +174,6 @@ def test_team_grant_and_revoke(world, login):
 
 @pytest.mark.parametrize("data", [
     {"email": "", "role": "board"},
-    {"email": "ghost@example.org", "role": "board"},
     {"email": "duesseldorf_member@example.org", "role": "emperor"},
     {"email": "duesseldorf_member@example.org\x00", "role": "board"},
 ])
@@ -202,3 +201,35 @@ def test_audit_log_page_filters(world, login):
     assert "tagline" in html
     assert client.get("/staff/kassel/audit/?page=abc").status_code == 200
     assert client.get("/staff/kassel/audit/?action=nonsense").status_code == 200
+
+
+def test_granting_to_a_new_address_invites_without_revealing_accounts(
+        world, login, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from mitmachen.core.models import RoleAssignment, User
+
+    client = login("kassel_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        new = client.post("/staff/kassel/team/", {"email": "neu@example.org",
+                                                  "role": "treasurer"}, follow=True)
+        known = client.post("/staff/kassel/team/", {"email": "duesseldorf_member@example.org",
+                                                    "role": "treasurer"}, follow=True)
+    assert "wurde per E-Mail benachrichtigt" in new.content.decode()
+    assert "wurde per E-Mail benachrichtigt" in known.content.decode()
+    invited = User.objects.get(email="neu@example.org")
+    assert not invited.has_usable_password()
+    assert RoleAssignment.objects.filter(user=invited, organisation=world.kassel).exists()
+    assert len(mail.outbox) == 2
+    assert "/accounts/reset/" in mail.outbox[0].body and mail.outbox[0].to == ["neu@example.org"]
+    assert "/accounts/reset/" not in mail.outbox[1].body
+
+
+def test_administrator_cannot_grant_themselves_a_role_through_the_page(world, login):
+    from mitmachen.core.models import RoleAssignment
+
+    response = login("kassel_admin").post("/staff/kassel/team/", {
+        "email": "kassel_admin@example.org", "role": "antidiscrimination_officer"})
+    assert response.status_code == 200 and b'role="alert"' in response.content
+    assert not RoleAssignment.objects.filter(role="antidiscrimination_officer",
+                                             organisation=world.kassel).exists()

@@ -1,5 +1,7 @@
 """The /api/v1 router: one NinjaAPI assembling each app's router, with one error format."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -8,6 +10,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from mitmachen.core.errors import messages_of
+
+log = logging.getLogger("mitmachen.api")
 
 api = NinjaAPI(
     title="mitmachen API",
@@ -53,6 +57,13 @@ def _forbidden(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    log.exception("unhandled API error", extra={"path": request.path})
+    return _error(request, 500, "server_error",
+                  _("Something went wrong. The error has been logged. Nothing was changed."))
 
 
 @api.exception_handler(HttpError)

@@ -26,11 +26,17 @@ class BaseModel(models.Model):
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            value = getattr(self, field.attname)
+            # Django skips blank fields holding None; the database would refuse it later.
+            if value is None and not field.null and not field.primary_key and not getattr(
+                    field, "auto_now", False) and not getattr(field, "auto_now_add", False):
+                errors.setdefault(field.name, []).append(
+                    ValidationError(_("This field cannot be empty."), code="null"))
             if isinstance(field, models.CharField | models.TextField):
-                if exclude and field.name in exclude:
-                    continue
                 try:
-                    reject_nul(getattr(self, field.attname))
+                    reject_nul(value)
                 except ValidationError as exc:
                     errors.setdefault(field.name, []).extend(exc.error_list)
         if errors:

@@ -71,6 +71,16 @@ def organisations_where(user, perm: str, *, scope: Organisation | None = None) -
     return queryset
 
 
+def can_for_subtree(user, perm: str, organisation: Organisation) -> bool:
+    """Does `perm` hold for `organisation` and everything below it (not only for itself)?"""
+    allowed = roles_with(perm)
+    return any(
+        a.role in allowed and a.include_descendants and organisation.path.startswith(
+            a.organisation.path)
+        for a in assignments(user)
+    )
+
+
 def roles_in(user, organisation: Organisation) -> set[str]:
     return {a.role for a in assignments(user) if _covers(a, organisation)}
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from mitmachen.core import permissions
 from mitmachen.core.audit import audit_record
 from mitmachen.core.models import ApiToken, AuditEntry, RoleAssignment, User
-from mitmachen.core.roles import Role
+from mitmachen.core.roles import Perm, Role
 
 
 def user_create(
@@ -38,27 +38,49 @@ def user_create(
 def role_grant(
     *, user: User, organisation, role: str, actor, include_descendants: bool = True
 ) -> RoleAssignment:
+    """Give `user` a role. With an actor, the actor may not raise their own rights."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    if actor is not None:
+        if actor.pk == user.pk:
+            raise ValidationError({"email": _("You cannot change your own roles. Ask another "
+                                              "administrator.")})
+        if include_descendants and not permissions.can_for_subtree(
+                actor, Perm.ROLE_MANAGE, organisation):
+            raise ValidationError({"include_descendants": _(
+                "Your own role holds for this organisation only, so you can only grant roles "
+                "for this organisation only.")})
     with transaction.atomic():
-        assignment, created = RoleAssignment.objects.get_or_create(
+        assignment, created = RoleAssignment.objects.select_for_update().get_or_create(
             user=user,
             organisation=organisation,
             role=role,
             defaults={"include_descendants": include_descendants, "granted_by": actor},
         )
-        if not created and assignment.include_descendants != include_descendants:
+        if created:
+            changes = {"user": [None, user.email], "role": [None, role],
+                       "include_descendants": [None, include_descendants]}
+        elif assignment.include_descendants != include_descendants:
+            changes = {"include_descendants": [assignment.include_descendants,
+                                               include_descendants]}
             assignment.include_descendants = include_descendants
             assignment.save(update_fields=["include_descendants", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.GRANT,
-            obj=assignment,
-            organisation=organisation,
-            changes={"role": role, "user": user.email, "subtree": include_descendants},
-        )
+        else:
+            changes = {}
+        if changes:
+            audit_record(actor=actor, action=AuditEntry.Action.GRANT, obj=assignment,
+                         organisation=organisation, changes=changes)
     permissions.forget(user)
     return assignment
+
+
+def account_for_role(*, email: str, actor) -> tuple[User, bool]:
+    """The account with this e-mail, or a new one without a password (invited to set one)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    return user_create(email=email, name=email.split("@")[0], password=None, actor=actor), True
 
 
 def role_revoke(*, assignment: RoleAssignment, actor) -> None:
@@ -68,7 +90,7 @@ def role_revoke(*, assignment: RoleAssignment, actor) -> None:
             action=AuditEntry.Action.REVOKE,
             obj=assignment,
             organisation=assignment.organisation,
-            changes={"role": assignment.role, "user": assignment.user.email},
+            changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
         )
         assignment.delete()
     permissions.forget(assignment.user)
@@ -103,7 +125,7 @@ def token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     return token
 
 
-def token_authenticate(plaintext: str) -> ApiToken | None:
+def token_authenticate(*, plaintext: str) -> ApiToken | None:
     if not plaintext or len(plaintext) > 200 or not plaintext.startswith(f"{ApiToken.PREFIX}_"):
         return None
     token = (

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,8 @@ from mitmachen.core.audit import audit_read
 from mitmachen.core.dashboard import attention_items
 from mitmachen.core.errors import add_to_form
 from mitmachen.core.forms import AuditFilterForm, LoginForm, RoleGrantForm, TokenCreateForm
-from mitmachen.core.models import ApiToken, AuditEntry, RoleAssignment, User
+from mitmachen.core.models import ApiToken, AuditEntry, RoleAssignment
+from mitmachen.core.notifications import notify_role_granted
 from mitmachen.core.roles import Perm, Role
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
 from mitmachen.organisations.selectors import public_organisations
@@ -69,21 +71,23 @@ def team(request, slug):
         if not may_manage:
             permissions.require(request, Perm.ROLE_MANAGE, organisation)
         if form.is_valid():
-            user = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
-            if user is None:
-                form.add_error("email", _("There is no account with this e-mail address."))
-            else:
-                try:
-                    services.role_grant(
+            try:
+                with transaction.atomic():
+                    user, created = services.account_for_role(
+                        email=form.cleaned_data["email"], actor=request.user)
+                    assignment = services.role_grant(
                         user=user, organisation=organisation, role=form.cleaned_data["role"],
                         include_descendants=form.cleaned_data["include_descendants"],
                         actor=request.user,
                     )
-                except ValidationError as exc:
-                    add_to_form(form, exc)
-                else:
-                    messages.success(request, _("The role has been granted."))
-                    return redirect("core:team", slug=organisation.slug)
+                    notify_role_granted(request=request, assignment=assignment, invite=created)
+            except ValidationError as exc:
+                add_to_form(form, exc)
+            else:
+                # The same answer whether or not the account existed: no probing for accounts.
+                messages.success(request, _("The role has been granted and %(email)s has been "
+                                            "notified by e-mail.") % {"email": user.email})
+                return redirect("core:team", slug=organisation.slug)
         messages.error(request, _("Please correct the errors below. Nothing was saved."))
     assignments = RoleAssignment.objects.filter(organisation=organisation).select_related("user")
     audit_read(actor=request.user, organisation=organisation, what=_("team list"))
