@@ -20,7 +20,7 @@ install: $(STAMP) messages
 
 # The .po files are compiled at build time with Babel (pure Python: no gettext needed).
 messages: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d src/mitmachen/locale -D django >/dev/null
+	$(BIN)/pybabel compile -d src/mitmachen/locale -D django >/dev/null 2>&1
 
 run: install
 	MITMACHEN_DEBUG=$${MITMACHEN_DEBUG:-true} $(BIN)/mitmachen migrate --no-input -v 0

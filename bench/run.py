@@ -52,7 +52,7 @@ def main():
     start = time.perf_counter()
     call_command("migrate", verbosity=0)
     with open(os.devnull, "w") as quiet:
-        call_command("demo", quiet_logins=True, stdout=quiet)
+        call_command("demo", quiet_logins=True, force=True, stdout=quiet)
     print(f"{'migrate + demo data':<58} {time.perf_counter() - start:7.2f} s")
 
     from mitmachen.core.models import User

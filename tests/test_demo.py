@@ -23,7 +23,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 @pytest.fixture
 def demo(db):
-    call_command("demo", quiet_logins=True)
+    call_command("demo", quiet_logins=True, force=True)
 
 
 def test_demo_holds_the_seed_structures(demo):
@@ -56,7 +56,7 @@ def test_one_demo_login_per_role(demo):
 
 def test_demo_is_safe_to_repeat(demo):
     counts = (Organisation.objects.count(), User.objects.count(), Place.objects.count())
-    call_command("demo", quiet_logins=True)
+    call_command("demo", quiet_logins=True, force=True)
     assert (Organisation.objects.count(), User.objects.count(), Place.objects.count()) == counts
 
 
@@ -85,3 +85,11 @@ def test_demo_people_are_invented(demo):
     assert not any(name in dump for name in SEED_PEOPLE)
     digits = " ".join(re.sub(r"\D", "", v) for v in values if v)
     assert not any(phone in digits for phone in SEED_PHONES)
+
+
+def test_demo_refuses_without_debug_or_force(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="MITMACHEN_DEBUG"):
+        call_command("demo", quiet_logins=True)
+    assert not User.objects.exists()

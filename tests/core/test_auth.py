@@ -80,15 +80,42 @@ def test_expired_session_logs_out(world, client):
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_login_is_throttled_after_ten_failures(world, client):
-    for _ in range(10):
-        client.post("/accounts/login/", {"username": "kassel_board@example.org",
-                                         "password": "wrong"})
+def _fail(client, email, times, ip="10.0.0.1"):
+    for _ in range(times):
+        client.post("/accounts/login/", {"username": email, "password": "wrong"},
+                    REMOTE_ADDR=ip)
+
+
+def test_login_is_throttled_per_client_and_account(world, client):
+    _fail(client, "kassel_board@example.org", 10)
     response = client.post("/accounts/login/", {"username": "kassel_board@example.org",
-                                                 "password": PASSWORD})
+                                                 "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
     assert "_auth_user_id" not in client.session
     assert "15 Minuten" in response.content.decode()
-    # Another address is not affected.
+    # Someone else's failures do not lock the board member out on their own machine.
+    client.post("/accounts/login/", {"username": "kassel_board@example.org",
+                                     "password": PASSWORD}, REMOTE_ADDR="10.0.0.2")
+    assert "_auth_user_id" in client.session
+
+
+def test_one_client_guessing_many_accounts_is_stopped(world, client):
+    for n in range(5):
+        _fail(client, f"guess{n}@example.org", 10)
     client.post("/accounts/login/", {"username": "kassel_admin@example.org",
-                                     "password": PASSWORD})
+                                     "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_lifts_the_lock_and_is_audited(world, client):
+    from mitmachen.core.models import AuditEntry
+
+    _fail(client, "kassel_board@example.org", 10, ip="127.0.0.1")
+    client.post("/accounts/password-reset/", {"email": "kassel_board@example.org"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    new = "ein ganz neues Passwort 42"
+    client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert AuditEntry.objects.filter(action="update", object_id=str(
+        world.users["kassel_board"].pk), changes__has_key="password").exists()
+    client.post("/accounts/login/", {"username": "kassel_board@example.org", "password": new})
     assert "_auth_user_id" in client.session

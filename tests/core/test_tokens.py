@@ -87,3 +87,11 @@ def test_token_page_refuses_foreign_organisation_and_foreign_tokens(world, login
     assert client.post(f"/accounts/tokens/{other.pk}/revoke/").status_code == 404
     other.refresh_from_db()
     assert other.revoked_at is None
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "many"])
+def test_token_days_must_be_positive(world, days):
+    with pytest.raises(CommandError):
+        call_command("token", "create", "--email", "kassel_board@example.org",
+                     "--organisation", "kassel", "--days", days)
+    assert not ApiToken.objects.exists()

@@ -233,3 +233,39 @@ def test_administrator_cannot_grant_themselves_a_role_through_the_page(world, lo
     assert response.status_code == 200 and b'role="alert"' in response.content
     assert not RoleAssignment.objects.filter(role="antidiscrimination_officer",
                                              organisation=world.kassel).exists()
+
+
+def test_public_pages_hide_non_public_organisations(world, client):
+    from mitmachen.organisations import services as org
+    from mitmachen.organisations.models import Organisation
+
+    hidden = org.organisation_create(name="Verborgen e. V.", slug="verborgen", kind="association",
+                                     level=4, actor=None, is_public=False)
+    org.place_create(organisation=hidden, actor=None, data={
+        "name": "Geheimer Treffpunkt", "district": world.kassel_office.district})
+    assert "Geheimer Treffpunkt" not in client.get("/municipalities/kassel/").content.decode()
+    assert "Parteibüro" in client.get("/municipalities/kassel/").content.decode()
+    Organisation.objects.filter(pk=world.duesseldorf.pk).update(is_public=False)
+    body = client.get(f"/api/v1/cooperations/{world.cooperation.pk}").json()
+    assert body["partner_ids"] == [world.kassel.pk]
+
+
+def test_cooperation_page_shows_only_coming_public_dates(world, client):
+    soon, past = timezone.now() + timedelta(days=5), timezone.now() - timedelta(days=5)
+    for title, start, status in [("Kommt", soon, "confirmed"), ("War", past, "confirmed"),
+                                 ("Abgesagt", soon, "cancelled")]:
+        event_create(organisation=world.kassel, cooperation=world.cooperation, title=title,
+                     kind=Event.Kind.NETWORK_MEETING, starts_at=start, status=status,
+                     actor=None)
+    html = client.get("/cooperations/sll/").content.decode()
+    assert "Kommt" in html and "War" not in html and "Abgesagt" not in html
+
+
+def test_api_docs_load_nothing_from_a_cdn(client):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "cdn." not in html and "/static/ninja/" in html
+
+
+def test_cooperation_partners_show_in_each_partners_audit_log(world):
+    assert AuditEntry.objects.filter(organisation=world.duesseldorf, action="create",
+                                     object_type="organisations.cooperationpartner").exists()

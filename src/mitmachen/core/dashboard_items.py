@@ -1,12 +1,11 @@
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mitmachen.core.dashboard import Item
-from mitmachen.core.models import ApiToken, AuditEntry
+from mitmachen.core.models import ApiToken, AuditEntry, RoleAssignment
 from mitmachen.core.roles import Role
 
 
@@ -15,15 +14,17 @@ def items(user, organisation, roles):
         return []
     found = []
     since = timezone.now() - timedelta(days=1)
+    team = RoleAssignment.objects.filter(organisation=organisation).values_list(
+        "user__email", flat=True)
     failed = AuditEntry.objects.filter(
-        action=AuditEntry.Action.LOGIN_FAILED, created_at__gte=since
+        action=AuditEntry.Action.LOGIN_FAILED, created_at__gte=since, object_repr__in=team
     ).count()
     if failed >= 10:
         found.append(Item(
-            ngettext("%(n)d failed login in the last 24 hours",
-                     "%(n)d failed logins in the last 24 hours", failed) % {"n": failed},
-            reverse("core:audit", args=[organisation.slug]) + "?action=login_failed",
-            "warning",
+            ngettext("%(n)d failed login to this team's accounts in the last 24 hours",
+                     "%(n)d failed logins to this team's accounts in the last 24 hours",
+                     failed) % {"n": failed},
+            level="warning",
         ))
     soon = timezone.now() + timedelta(days=14)
     expiring = ApiToken.objects.filter(

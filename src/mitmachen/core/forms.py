@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from mitmachen.core import throttle
 from mitmachen.core.roles import Role
 
 
@@ -20,12 +21,27 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        from mitmachen.core.auth import too_many_failures
-
         email = self.cleaned_data.get("username")
-        if email and too_many_failures(email):
+        if email and self.request is not None and throttle.is_locked(self.request, email):
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         return super().clean()
+
+
+class PasswordSetForm(SetPasswordForm):
+    """The reset form, saving through the audited service and lifting the login lock."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def save(self, commit=True):
+        from mitmachen.core.services import user_set_password
+
+        user_set_password(user=self.user, password=self.cleaned_data["new_password1"],
+                          actor=None)
+        if self.request is not None:
+            throttle.clear(self.request, self.user.email)
+        return self.user
 
 
 class RoleGrantForm(forms.Form):

@@ -35,6 +35,17 @@ def user_create(
     return user
 
 
+def user_set_password(*, user: User, password: str, actor) -> User:
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        # The password itself is never logged, only that it changed.
+        audit_record(actor=actor or user, action=AuditEntry.Action.UPDATE, obj=user,
+                     changes={"password": ["***", "***"]})
+    return user
+
+
 def role_grant(
     *, user: User, organisation, role: str, actor, include_descendants: bool = True
 ) -> RoleAssignment:

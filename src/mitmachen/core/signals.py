@@ -1,6 +1,7 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from mitmachen.core import throttle
 from mitmachen.core.audit import audit_record
 from mitmachen.core.models import AuditEntry
 
@@ -8,6 +9,8 @@ from mitmachen.core.models import AuditEntry
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     audit_record(actor=user, action=AuditEntry.Action.LOGIN, obj=user)
+    if request is not None:
+        throttle.clear(request, user.email)
     # The account's language wins over the browser's on the next page.
     if request is not None and user.language:
         request.session["_language"] = user.language
@@ -22,6 +25,8 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     attempted = str(credentials.get("username") or credentials.get("email") or "")
+    if request is not None:
+        throttle.record_failure(request, attempted)
     audit_record(
         actor=None,
         action=AuditEntry.Action.LOGIN_FAILED,

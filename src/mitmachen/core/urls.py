@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="core/password_reset_confirm.html",
             success_url=reverse_lazy("core:password_reset_complete"),
         ),

@@ -15,7 +15,13 @@ from mitmachen.core import permissions, services
 from mitmachen.core.audit import audit_read
 from mitmachen.core.dashboard import attention_items
 from mitmachen.core.errors import add_to_form
-from mitmachen.core.forms import AuditFilterForm, LoginForm, RoleGrantForm, TokenCreateForm
+from mitmachen.core.forms import (
+    AuditFilterForm,
+    LoginForm,
+    PasswordSetForm,
+    RoleGrantForm,
+    TokenCreateForm,
+)
 from mitmachen.core.models import ApiToken, AuditEntry, RoleAssignment
 from mitmachen.core.notifications import notify_role_granted
 from mitmachen.core.roles import Perm, Role
@@ -37,6 +43,13 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PasswordSetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 @login_required

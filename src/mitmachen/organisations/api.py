@@ -38,11 +38,11 @@ class OrganisationOut(Schema):
 
     @staticmethod
     def resolve_member_organisation_ids(obj):
-        return [link.member_id for link in obj.member_links.all()]
+        return [link.member_id for link in obj.member_links.all() if link.member.is_public]
 
     @staticmethod
     def resolve_umbrella_ids(obj):
-        return [link.umbrella_id for link in obj.umbrella_links.all()]
+        return [link.umbrella_id for link in obj.umbrella_links.all() if link.umbrella.is_public]
 
 
 class OrganisationPatch(Schema):
@@ -73,7 +73,7 @@ class CooperationOut(Schema):
 
     @staticmethod
     def resolve_partner_ids(obj):
-        return [partner.pk for partner in obj.partners.all()]
+        return [partner.pk for partner in obj.partners.all() if partner.is_public]
 
 
 class DistrictOut(Schema):
@@ -155,7 +155,7 @@ class AuditOut(Schema):
 
 def _public_organisations():
     return Organisation.objects.filter(is_public=True).prefetch_related(
-        "member_links", "umbrella_links")
+        "member_links__member", "umbrella_links__umbrella")
 
 
 def _staff_organisation(request, organisation_id: int, perm: str) -> Organisation:
@@ -198,8 +198,8 @@ def organisation_update(request, organisation_id: int, payload: OrganisationPatc
     organisation = _staff_organisation(request, organisation_id, Perm.ORGANISATION_CHANGE)
     services.organisation_update(organisation=organisation,
                                  data=payload.dict(exclude_unset=True), actor=request.user)
-    return Organisation.objects.prefetch_related("member_links", "umbrella_links").get(
-        pk=organisation.pk)
+    return Organisation.objects.prefetch_related(
+        "member_links__member", "umbrella_links__umbrella").get(pk=organisation.pk)
 
 
 @router.get("/organisations/{organisation_id}/roles", response={200: list[RoleHolderOut],

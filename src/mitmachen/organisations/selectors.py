@@ -57,8 +57,9 @@ def mitmachen_page(organisation: Organisation, *, events: int = 8) -> MitmachenP
         parent=organisation.parent if organisation.parent and organisation.parent.is_public
         else None,
         children=list(organisation.children.filter(is_public=True)),
-        umbrellas=[link.umbrella for link in
-                   organisation.umbrella_links.select_related("umbrella")],
+        umbrellas=[link.umbrella for link in organisation.umbrella_links.filter(
+            umbrella__is_public=True).select_related("umbrella")],
+        # Member organisations are listed by name even when they have no public page.
         members=[link.member for link in organisation.member_links.select_related("member")],
         cooperations=list(organisation.cooperations.all()),
     )

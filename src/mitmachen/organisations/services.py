@@ -63,7 +63,8 @@ def cooperation_create(
             instance=Cooperation(name=name, slug=slug, description=description), actor=actor
         )
         for organisation in partners:
-            CooperationPartner.objects.create(cooperation=cooperation, organisation=organisation)
+            create_audited(instance=CooperationPartner(cooperation=cooperation,
+                                                       organisation=organisation), actor=actor)
     return cooperation
 
 

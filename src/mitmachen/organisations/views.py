@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mitmachen.core.errors import add_to_form
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
+from mitmachen.events.models import Event
 from mitmachen.organisations import selectors, services
 from mitmachen.organisations.forms import OrganisationProfileForm, PlaceForm
 from mitmachen.organisations.models import Cooperation, Municipality, Organisation, Place
@@ -22,14 +25,16 @@ def detail(request, slug):
 def cooperation(request, slug):
     coop = get_object_or_404(Cooperation, slug=slug)
     partners = coop.partners.filter(is_public=True)
-    events = coop.events.filter(visibility="public").select_related("place")
+    events = (coop.events.filter(visibility=Event.Visibility.PUBLIC, starts_at__gte=timezone.now())
+              .exclude(status=Event.Status.CANCELLED).select_related("place"))
     return render(request, "organisations/cooperation.html",
                   {"cooperation": coop, "partners": partners, "events": events})
 
 
 def municipality(request, slug):
     town = get_object_or_404(Municipality, slug=slug)
-    districts = town.districts.prefetch_related("places")
+    public_places = Place.objects.filter(is_public=True, organisation__is_public=True)
+    districts = town.districts.prefetch_related(Prefetch("places", queryset=public_places))
     return render(request, "organisations/municipality.html",
                   {"municipality": town, "districts": districts})
 

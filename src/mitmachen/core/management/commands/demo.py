@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from mitmachen.core.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoLoader
 
@@ -9,8 +9,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true",
                             help="do not print the demo logins")
+        parser.add_argument("--force", action="store_true",
+                            help="load even when not in debug mode (accounts with a known "
+                                 "password!)")
 
     def handle(self, *args, **options):
+        from django.conf import settings
+
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("The demo creates accounts with a published password. It runs "
+                               "only with MITMACHEN_DEBUG=true, or with --force.")
         DemoLoader(out=self.stdout.write).load()
         if not options["quiet_logins"]:
             self.stdout.write(logins_text())

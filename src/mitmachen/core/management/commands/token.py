@@ -10,6 +10,13 @@ from mitmachen.core.models import ApiToken, User
 from mitmachen.organisations.models import Organisation
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
 class Command(BaseCommand):
     help = "Create, list or revoke API tokens."
 
@@ -19,7 +26,8 @@ class Command(BaseCommand):
         create.add_argument("--email", required=True)
         create.add_argument("--organisation", required=True, help="organisation slug")
         create.add_argument("--name", default="command line")
-        create.add_argument("--days", type=int, default=None, help="expire after N days")
+        create.add_argument("--days", type=_positive, default=None,
+                            help="expire after N days (at least 1)")
         listing = sub.add_parser("list", help="list an account's tokens")
         listing.add_argument("--email", required=True)
         revoke = sub.add_parser("revoke", help="revoke a token by its key id")
