@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mitmachen.core",
     "mitmachen.organisations",
+    "mitmachen.people",
     "mitmachen.groups",
     "mitmachen.events",
     "mitmachen.api",

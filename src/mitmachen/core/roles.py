@@ -30,6 +30,11 @@ class Perm:
     AUDIT_VIEW = "audit.view"
     GROUP_CHANGE = "group.change"
     EVENT_CHANGE = "event.change"
+    CONTACT_VIEW = "contact.view"
+    CONTACT_CHANGE = "contact.change"
+    CONTACT_EXPORT = "contact.export"
+    CONTACT_ERASE = "contact.erase"
+    MEMBERSHIP_DECIDE = "membership.decide"
 
 
 ALL_ROLES = frozenset(Role)
@@ -45,6 +50,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     Perm.AUDIT_VIEW: frozenset({Role.ADMINISTRATOR}),
     Perm.GROUP_CHANGE: frozenset({Role.BOARD, Role.GROUP_COORDINATOR}),
     Perm.EVENT_CHANGE: frozenset({Role.BOARD, Role.EVENT_ORGANISER}),
+    # Party membership is special-category data: only roles that need the list see it.
+    Perm.CONTACT_VIEW: frozenset({Role.BOARD, Role.ADMINISTRATOR, Role.GROUP_COORDINATOR,
+                                  Role.TREASURER}),
+    Perm.CONTACT_CHANGE: frozenset({Role.BOARD, Role.ADMINISTRATOR}),
+    Perm.CONTACT_EXPORT: frozenset({Role.BOARD, Role.ADMINISTRATOR}),
+    Perm.CONTACT_ERASE: frozenset({Role.BOARD, Role.ADMINISTRATOR}),
+    Perm.MEMBERSHIP_DECIDE: frozenset({Role.BOARD}),
 }
 
 
