@@ -22,6 +22,9 @@ STAFF_PAGES = {
     "/staff/{slug}/places/{place}/": {"kassel_board", "kassel_admin", "kassel_events"},
     "/staff/{slug}/team/": {"kassel_board", "kassel_admin"},
     "/staff/{slug}/audit/": {"kassel_admin"},
+    "/staff/{slug}/contacts/": {"kassel_board", "kassel_admin", "kassel_groups",
+                                "kassel_treasurer"},
+    "/staff/{slug}/contacts/new/": {"kassel_board", "kassel_admin"},
 }
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
                 "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",

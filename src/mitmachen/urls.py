@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("", include("mitmachen.organisations.urls")),
+    path("", include("mitmachen.people.urls")),
     path("", include("mitmachen.core.urls")),
 ]
 

@@ -17,6 +17,7 @@ def navigation(request):
     if organisation is None or not permissions.roles_in(user, organisation):
         return {"staff_nav": [], "staff_org": None}
     links = [
+        (Perm.CONTACT_VIEW, _("Contacts"), "people:contact_list"),
         (Perm.ORGANISATION_CHANGE, _("Public page"), "organisations:profile_edit"),
         (Perm.PLACE_CHANGE, _("Places"), "organisations:places"),
         (Perm.TEAM_VIEW, _("Team and roles"), "core:team"),

@@ -13,6 +13,8 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.htmx_target = request.headers.get("HX-Target", "") \
+            if request.headers.get("HX-Request") == "true" else ""
         channel = "api" if request.path.startswith("/api/") else "web"
         reset = current_channel.set(channel)
         started = time.perf_counter()

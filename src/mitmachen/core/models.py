@@ -118,6 +118,13 @@ class AuditQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("audit entries cannot be deleted")
 
+    def redact(self, **fields) -> int:
+        """The one permitted change: removing a person's data after a GDPR erasure."""
+        allowed = {"object_repr", "changes", "actor_label"}
+        if set(fields) - allowed:
+            raise PermissionError("only personal fields can be redacted")
+        return super().update(**fields)
+
 
 class AuditEntry(models.Model):
     """One row per change and per staff read of personal data. Written once, never edited."""
@@ -219,3 +226,33 @@ class ApiToken(BaseModel):
         if self.revoked_at is not None or not self.user.is_active:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class Job(BaseModel):
+    """A long-running task a person started, with progress to show them."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
+                                     related_name="jobs")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))

@@ -66,6 +66,7 @@ def dashboard(request):
             "roles": [Role(r).label for r in sorted(roles)],
             "items": attention_items(request.user, organisation, roles),
             "can": {
+                "contacts": permissions.can(request.user, Perm.CONTACT_VIEW, organisation),
                 "profile": permissions.can(request.user, Perm.ORGANISATION_CHANGE, organisation),
                 "places": permissions.can(request.user, Perm.PLACE_CHANGE, organisation),
                 "team": permissions.can(request.user, Perm.TEAM_VIEW, organisation),

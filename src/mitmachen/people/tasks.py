@@ -1,0 +1,8 @@
+from django_tasks import task
+
+
+@task()
+def bulk_contacts(job_id: int) -> None:
+    from mitmachen.people.bulk import bulk_run
+
+    bulk_run(job_id=job_id)

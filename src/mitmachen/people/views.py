@@ -1,0 +1,222 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mitmachen.core import permissions
+from mitmachen.core.audit import audit_read, audit_record
+from mitmachen.core.errors import add_to_form
+from mitmachen.core.models import AuditEntry, Job
+from mitmachen.core.roles import Perm
+from mitmachen.core.tenancy import owned_or_404, staff_organisation
+from mitmachen.people import bulk, exports, gdpr, selectors, services
+from mitmachen.people.forms import (
+    BulkForm,
+    ConsentForm,
+    ContactFilterForm,
+    ContactForm,
+    StatusChangeForm,
+)
+from mitmachen.people.models import Contact
+
+NOT_SAVED = "Please correct the errors below. Nothing was saved."
+
+
+def _filtered(query, organisation):
+    form = ContactFilterForm(query or None, organisation=organisation)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        contacts = selectors.search(
+            organisation, text=data["q"], status=data["status"],
+            district_id=data["district"].pk if data["district"] else None,
+            group_id=data["group"].pk if data["group"] else None,
+            consent=data["consent"], order=data["order"] or "name")
+    else:
+        contacts = selectors.search(organisation)
+    return form, contacts
+
+
+@login_required
+def contact_list(request, slug):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_VIEW)
+    form, contacts = _filtered(request.GET, organisation)
+    export = request.GET.get("export")
+    if export in {"csv", "xlsx"}:
+        permissions.require(request, Perm.CONTACT_EXPORT, organisation)
+        audit_record(actor=request.user, action=AuditEntry.Action.EXPORT,
+                     organisation=organisation,
+                     object_repr=f"contacts ({export}): {request.GET.urlencode()}"[:200],
+                     changes={"count": contacts.count()})
+        stamp = timezone.localtime().strftime("%Y-%m-%d")
+        if export == "csv":
+            response = HttpResponse(exports.as_csv(contacts), content_type="text/csv")
+        else:
+            response = HttpResponse(exports.as_xlsx(contacts), content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="contacts-{slug}-{stamp}.{export}"'
+        return response
+    page = Paginator(contacts, 50).get_page(request.GET.get("page"))
+    audit_read(actor=request.user, organisation=organisation,
+               what=f"contact list: {request.GET.urlencode()}"[:200])
+    context = {
+        "organisation": organisation, "form": form, "page": page,
+        "may_change": permissions.can(request.user, Perm.CONTACT_CHANGE, organisation),
+        "may_export": permissions.can(request.user, Perm.CONTACT_EXPORT, organisation),
+        "bulk_form": BulkForm(organisation=organisation),
+    }
+    template = "people/_contact_table.html" if request.htmx_target == "results" else \
+        "people/contact_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def contact_detail(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_VIEW)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation, pk=pk)
+    audit_read(actor=request.user, obj=contact, organisation=organisation, what=str(contact))
+    history = AuditEntry.objects.filter(object_type="people.contact", object_id=str(contact.pk))
+    return render(request, "people/contact_detail.html", {
+        "organisation": organisation, "contact": contact,
+        "status_changes": contact.status_changes.select_related("recorded_by"),
+        "consents": sorted(selectors.consent_state(contact).values(),
+                           key=lambda c: (c.channel, c.purpose)),
+        "consent_log": contact.consents.select_related("recorded_by")[:50],
+        "groups": contact.group_memberships.select_related("group"),
+        "join_requests": contact.join_requests.select_related("group"),
+        "history": history[:50],
+        "may_change": permissions.can(request.user, Perm.CONTACT_CHANGE, organisation),
+        "status_form": StatusChangeForm(initial={"status": contact.status}),
+        "consent_form": ConsentForm(),
+    })
+
+
+@login_required
+def contact_edit(request, slug, pk=None):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_CHANGE)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation,
+                           pk=pk) if pk else None
+    form = ContactForm(request.POST or None, instance=contact, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in services.CONTACT_FIELDS}
+        try:
+            if contact is None:
+                contact = services.contact_create(organisation=organisation, data=data,
+                                                  actor=request.user)
+            else:
+                services.contact_update(contact=Contact.objects.get(pk=contact.pk), data=data,
+                                        actor=request.user)
+        except ValidationError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("The contact has been saved."))
+            return redirect(contact.get_absolute_url())
+    if request.method == "POST":
+        messages.error(request, _(NOT_SAVED))
+    return render(request, "people/contact_form.html",
+                  {"organisation": organisation, "form": form, "contact": contact})
+
+
+@login_required
+@require_POST
+def contact_status(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_CHANGE)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation, pk=pk)
+    form = StatusChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.status_change(
+                contact=contact, to_status=form.cleaned_data["status"], actor=request.user,
+                reason=form.cleaned_data["reason"],
+                membership_number=form.cleaned_data["membership_number"] or None)
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        else:
+            messages.success(request, _("The status has been changed."))
+    else:
+        messages.error(request, _(NOT_SAVED))
+    return redirect(contact.get_absolute_url())
+
+
+@login_required
+@require_POST
+def contact_consent(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_CHANGE)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation, pk=pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.consent_record(contact=contact, source="staff", actor=request.user,
+                                **form.cleaned_data)
+        messages.success(request, _("The consent has been recorded."))
+    else:
+        messages.error(request, _(NOT_SAVED))
+    return redirect(contact.get_absolute_url())
+
+
+@login_required
+@require_POST
+def contact_bulk(request, slug):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_CHANGE)
+    data = request.POST.copy()
+    if data.get("scope") == "all":
+        # Everything the list's filter matches, however many pages.
+        _form, matching = _filtered(QueryDict(data.get("query", "")), organisation)
+        data["contacts"] = ",".join(str(pk) for pk in matching.values_list("pk", flat=True))
+    else:
+        data["contacts"] = ",".join(data.getlist("contact"))
+    form = BulkForm(data, organisation=organisation)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("people:contact_list", slug=slug)
+    data = form.cleaned_data
+    params = ({"group_id": data["group"].pk} if data["action"] == "add_to_group"
+              else {"status": data["status"]})
+    try:
+        job = bulk.bulk_start(organisation=organisation, contact_ids=data["contacts"],
+                              action=data["action"], params=params, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:contact_list", slug=slug)
+    return redirect("people:job", slug=slug, pk=job.pk)
+
+
+@login_required
+def job_progress(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_VIEW)
+    job = get_object_or_404(Job, organisation=organisation, pk=pk, created_by=request.user)
+    template = "people/_job.html" if request.htmx_target == "job" else "people/job.html"
+    return render(request, template, {"organisation": organisation, "job": job})
+
+
+@login_required
+def contact_export(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_EXPORT)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation, pk=pk)
+    fmt = request.GET.get("format")
+    if fmt not in {"json", "pdf"}:
+        return render(request, "people/contact_export.html",
+                      {"organisation": organisation, "contact": contact})
+    content = gdpr.contact_export(contact=contact, actor=request.user, fmt=fmt)
+    response = HttpResponse(content, content_type="application/json" if fmt == "json"
+                            else "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.{fmt}"'
+    return response
+
+
+@login_required
+def contact_erase(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.CONTACT_ERASE)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation, pk=pk)
+    if request.method == "POST":
+        if request.POST.get("confirm") != contact.full_name:
+            messages.error(request, _("Type the full name to confirm. Nothing was erased."))
+        else:
+            gdpr.contact_erase(contact=contact, actor=request.user)
+            messages.success(request, _("The contact's data has been erased."))
+            return redirect("people:contact_list", slug=slug)
+    return render(request, "people/contact_erase.html",
+                  {"organisation": organisation, "contact": contact})
