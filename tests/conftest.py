@@ -109,7 +109,9 @@ def token_for(world):
 
     def _token(persona: str, organisation: Organisation | None = None) -> dict:
         user = world.users[persona]
-        target = organisation or user.role_assignments.first().organisation
+        first_role = user.role_assignments.first()
+        target = organisation or (first_role.organisation if first_role
+                                  else user.contacts.first().organisation)
         _t, plaintext = core.token_create(user=user, organisation=target, name="test")
         return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
 

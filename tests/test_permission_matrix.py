@@ -25,6 +25,8 @@ STAFF_PAGES = {
     "/staff/{slug}/contacts/": {"kassel_board", "kassel_admin", "kassel_groups",
                                 "kassel_treasurer"},
     "/staff/{slug}/contacts/new/": {"kassel_board", "kassel_admin"},
+    "/staff/{slug}/applications/": {"kassel_board"},
+    "/staff/{slug}/groups/": {"kassel_board", "kassel_groups"},
 }
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
                 "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("mitmachen.organisations.urls")),
     path("", include("mitmachen.people.urls")),
+    path("", include("mitmachen.groups.urls")),
     path("", include("mitmachen.core.urls")),
 ]
 

@@ -73,10 +73,14 @@ def _http_error(request, exc):
 
 def _register_routers():
     from mitmachen.core.api import router as core_router
+    from mitmachen.groups.api import router as groups_router
     from mitmachen.organisations.api import router as organisations_router
+    from mitmachen.people.api import router as people_router
 
     api.add_router("/", core_router)
     api.add_router("/", organisations_router)
+    api.add_router("/", people_router)
+    api.add_router("/", groups_router)
 
 
 _register_routers()

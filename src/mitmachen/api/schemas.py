@@ -29,3 +29,11 @@ class ErrorDetail(Schema):
 
 class Error(Schema):
     error: ErrorDetail
+
+
+def Choice(choices):  # noqa: N802  (reads like a type)
+    """A model's TextChoices as a Literal: the allowed values appear inline in the schema, so
+    two enums that share a class name ("Kind") cannot collide."""
+    from typing import Literal
+
+    return Literal[tuple(choices.values)]

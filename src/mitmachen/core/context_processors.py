@@ -18,6 +18,8 @@ def navigation(request):
         return {"staff_nav": [], "staff_org": None}
     links = [
         (Perm.CONTACT_VIEW, _("Contacts"), "people:contact_list"),
+        (Perm.MEMBERSHIP_DECIDE, _("Applications"), "people:application_queue"),
+        (Perm.GROUP_CHANGE, _("Groups"), "groups:staff_list"),
         (Perm.ORGANISATION_CHANGE, _("Public page"), "organisations:profile_edit"),
         (Perm.PLACE_CHANGE, _("Places"), "organisations:places"),
         (Perm.TEAM_VIEW, _("Team and roles"), "core:team"),

@@ -17,6 +17,7 @@ class Item:
 
 CONTRIBUTORS = [
     "mitmachen.organisations.dashboard.items",
+    "mitmachen.people.dashboard.items",
     "mitmachen.groups.dashboard.items",
     "mitmachen.events.dashboard.items",
     "mitmachen.core.dashboard_items.items",

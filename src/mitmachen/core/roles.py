@@ -35,6 +35,7 @@ class Perm:
     CONTACT_EXPORT = "contact.export"
     CONTACT_ERASE = "contact.erase"
     MEMBERSHIP_DECIDE = "membership.decide"
+    GROUP_FOUND = "group.found"
 
 
 ALL_ROLES = frozenset(Role)
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     Perm.CONTACT_EXPORT: frozenset({Role.BOARD, Role.ADMINISTRATOR}),
     Perm.CONTACT_ERASE: frozenset({Role.BOARD, Role.ADMINISTRATOR}),
     Perm.MEMBERSHIP_DECIDE: frozenset({Role.BOARD}),
+    Perm.GROUP_FOUND: frozenset({Role.BOARD}),
 }
 
 

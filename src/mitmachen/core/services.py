@@ -111,7 +111,9 @@ def token_create(
     *, user: User, organisation, name: str, actor=None, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Creates a token and returns it with its plaintext, which is shown once and never stored."""
-    if not permissions.roles_in(user, organisation):
+    # Staff get tokens for their roles; members for their own record (the /me endpoints).
+    own_record = user.contacts.filter(organisation=organisation, erased_at__isnull=True).exists()
+    if not permissions.roles_in(user, organisation) and not own_record:
         raise ValidationError(
             {"organisation": _("The account holds no role in this organisation.")}
         )

@@ -48,3 +48,13 @@ def is_locked(request, email: str) -> bool:
 
 def clear(request, email: str) -> None:
     cache.delete(_keys(request, email)[0])
+
+
+FORM_LIMIT = 10
+
+
+def form_limited(request, form: str) -> bool:
+    """At most ten submissions of a public form per client address in 15 minutes."""
+    key = f"form:{form}:{client_ip(request)}"
+    _bump(key)
+    return cache.get(key, 0) > FORM_LIMIT

@@ -141,7 +141,11 @@ def audit(request, slug):
 
 @login_required
 def tokens(request):
-    organisations = permissions.organisations_where(request.user, Perm.STAFF_DASHBOARD)
+    from mitmachen.organisations.models import Organisation
+
+    organisations = Organisation.objects.filter(
+        Q(pk__in=permissions.organisations_where(request.user, Perm.STAFF_DASHBOARD))
+        | Q(contacts__user=request.user, contacts__erased_at__isnull=True)).distinct()
     form = TokenCreateForm(request.POST or None, organisations=organisations)
     plaintext = None
     if request.method == "POST":

@@ -6,7 +6,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from mitmachen.api.auth import bearer
-from mitmachen.api.schemas import Error, Text
+from mitmachen.api.schemas import Choice, Error, Text
 from mitmachen.core import permissions
 from mitmachen.core.audit import audit_read
 from mitmachen.core.models import AuditEntry, RoleAssignment
@@ -103,28 +103,28 @@ class PlaceOut(Schema):
 
 class PlaceIn(Schema):
     name: Text(200, 1)
-    kind: Place.Kind = Place.Kind.VENUE
+    kind: Choice(Place.Kind) = Place.Kind.VENUE
     operator: Text(200) = ""
     street: Text(200) = ""
     postcode: Text(10) = ""
     city: Text(100) = ""
     district_id: int | None = None
-    step_free: Place.Access = Place.Access.UNKNOWN
-    accessible_toilet: Place.Access = Place.Access.UNKNOWN
+    step_free: Choice(Place.Access) = Place.Access.UNKNOWN
+    accessible_toilet: Choice(Place.Access) = Place.Access.UNKNOWN
     accessibility_notes: Text(2000) = ""
     is_public: bool = True
 
 
 class PlacePatch(Schema):
     name: Text(200, 1) | None = None
-    kind: Place.Kind | None = None
+    kind: Choice(Place.Kind) | None = None
     operator: Text(200) | None = None
     street: Text(200) | None = None
     postcode: Text(10) | None = None
     city: Text(100) | None = None
     district_id: int | None = None
-    step_free: Place.Access | None = None
-    accessible_toilet: Place.Access | None = None
+    step_free: Choice(Place.Access) | None = None
+    accessible_toilet: Choice(Place.Access) | None = None
     accessibility_notes: Text(2000) | None = None
     is_public: bool | None = None
 
@@ -181,7 +181,7 @@ def _place_data(payload: dict, organisation: Organisation) -> dict:
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Public organisations")
 @paginate(PageNumberPagination)
-def organisation_list(request, kind: Organisation.Kind | None = None):
+def organisation_list(request, kind: Choice(Organisation.Kind) | None = None):
     queryset = _public_organisations()
     return queryset.filter(kind=kind) if kind else queryset
 

@@ -98,3 +98,65 @@ class BulkForm(forms.Form):
         if data.get("action") == "change_status" and not data.get("status"):
             self.add_error("status", _("Choose a status."))
         return data
+
+
+class ApplicationForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    pronouns = forms.CharField(label=_("Pronouns (optional)"), max_length=40, required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+    street = forms.CharField(label=_("Street and number"), max_length=200)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10)
+    city = forms.CharField(label=_("City"), max_length=100)
+    message = forms.CharField(label=_("Message to the board (optional)"), max_length=2000,
+                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    invitations = forms.BooleanField(
+        label=_("Yes, send me invitations to meetings and assemblies by e-mail."),
+        required=False)
+    privacy = forms.BooleanField(label=_("I agree that my data is stored to process my "
+                                         "application (privacy notice)."))
+    # Bots fill every field; people never see this one.
+    website = forms.CharField(required=False, label=_("Leave this field empty"),
+                              widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                            "tabindex": "-1"}))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        ("accept", _("accept")), ("decline", _("decline"))], widget=forms.RadioSelect)
+    membership_number = forms.CharField(label=_("Membership number"), max_length=30,
+                                        required=False)
+    answer = forms.CharField(label=_("Message to the applicant"), max_length=5000,
+                             required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProfileForm(forms.ModelForm):
+    """What members change themselves; status, notes and numbers stay with the staff."""
+
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "pronouns", "gender", "quota_category", "street",
+                  "postcode", "city", "phone", "messenger_phone", "language"]
+
+    def _post_clean(self):
+        pass  # validated by the service
+
+
+class ProposalForm(forms.Form):
+    name = forms.CharField(label=_("Name of the group"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    description = forms.CharField(label=_("What the group wants to do"), max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        from mitmachen.groups.models import Group
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Group.Kind.choices
+
+
+class JoinForm(forms.Form):
+    message = forms.CharField(label=_("A few words to the coordinators (optional)"),
+                              max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

@@ -168,3 +168,38 @@ class ConsentRequest(models.Model):
 
     def __str__(self):
         return f"opt-in {self.contact_id} {self.channel}/{self.purpose}"
+
+
+class MembershipApplication(models.Model):
+    """A "Mitglied werden" application; it reaches the board once the e-mail is confirmed."""
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("e-mail not yet confirmed")
+        PENDING = "pending", _("waiting for the board")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="applications")
+    message = models.TextField(_("message to the board"), max_length=2000, blank=True)
+    consents = models.JSONField(default=list, blank=True)  # [[channel, purpose], ...] asked for
+    text_version = models.CharField(max_length=40)
+    token_digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices,
+                              default=Status.UNCONFIRMED)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    answer = models.TextField(_("message to the applicant"), max_length=5000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"application {self.contact_id} ({self.status})"
+
+    @property
+    def organisation(self):
+        return self.contact.organisation

@@ -168,3 +168,24 @@ def consent_confirm(*, token: str) -> ConsentRequest:
                        granted=True, source=Consent.Source.DOUBLE_OPT_IN,
                        text_version=request.text_version, actor=None)
     return request
+
+
+def contact_account_link(*, contact: Contact, actor):
+    """Give a contact a login (new accounts get no password until they set one)."""
+    from mitmachen.core.services import account_for_role
+
+    if contact.user_id:
+        return contact.user, False
+    if not contact.email:
+        raise ValidationError({"email": _("An e-mail address is needed for a login.")})
+    with transaction.atomic():
+        user, created = account_for_role(email=contact.email, actor=actor)
+        if created:
+            user.name = contact.full_name[:150]
+            user.language = contact.language
+            user.save(update_fields=["name", "language"])
+        contact.user = user
+        contact.save(update_fields=["user", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=contact,
+                     changes={"user": [None, user.pk]})
+    return user, created

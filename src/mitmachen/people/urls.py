@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mitmachen.people import views
+from mitmachen.people import member, public, views
 
 app_name = "people"
 
@@ -19,4 +19,16 @@ urlpatterns = [
     path("staff/<slug:slug>/contacts/<int:pk>/erase/", views.contact_erase,
          name="contact_erase"),
     path("staff/<slug:slug>/jobs/<int:pk>/", views.job_progress, name="job"),
+    path("staff/<slug:slug>/applications/", views.application_queue, name="application_queue"),
+    path("staff/<slug:slug>/applications/<int:pk>/decide/", views.application_decide,
+         name="application_decide"),
+    path("me/", member.me, name="me"),
+    path("me/<slug:slug>/", member.me_organisation, name="me_organisation"),
+    path("me/<slug:slug>/consent/", member.me_consent, name="me_consent"),
+    path("me/<slug:slug>/groups/<int:group_id>/join/", member.me_join, name="me_join"),
+    path("me/<slug:slug>/groups/propose/", member.me_propose, name="me_propose"),
+    path("o/<slug:slug>/join/", public.apply, name="apply"),
+    path("o/<slug:slug>/join/sent/", public.application_sent, name="application_sent"),
+    path("join/confirm/<str:token>/", public.application_confirm, name="application_confirm"),
+    path("consent/confirm/<str:token>/", public.consent_confirm, name="consent_confirm"),
 ]

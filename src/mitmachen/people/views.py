@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,15 +15,24 @@ from mitmachen.core.errors import add_to_form
 from mitmachen.core.models import AuditEntry, Job
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
-from mitmachen.people import bulk, exports, gdpr, selectors, services
+from mitmachen.people import (
+    applications,
+    bulk,
+    exports,
+    gdpr,
+    notifications,
+    selectors,
+    services,
+)
 from mitmachen.people.forms import (
     BulkForm,
     ConsentForm,
     ContactFilterForm,
     ContactForm,
+    DecisionForm,
     StatusChangeForm,
 )
-from mitmachen.people.models import Contact
+from mitmachen.people.models import Contact, MembershipApplication
 
 NOT_SAVED = "Please correct the errors below. Nothing was saved."
 
@@ -220,3 +230,44 @@ def contact_erase(request, slug, pk):
             return redirect("people:contact_list", slug=slug)
     return render(request, "people/contact_erase.html",
                   {"organisation": organisation, "contact": contact})
+
+
+@login_required
+def application_queue(request, slug):
+    organisation = staff_organisation(request, slug, Perm.MEMBERSHIP_DECIDE)
+    pending = MembershipApplication.objects.filter(
+        contact__organisation=organisation, status=MembershipApplication.Status.PENDING
+    ).select_related("contact")
+    audit_read(actor=request.user, organisation=organisation, what="membership applications")
+    return render(request, "people/applications.html", {
+        "organisation": organisation, "applications": pending, "form": DecisionForm()})
+
+
+@login_required
+@require_POST
+def application_decide(request, slug, pk):
+    organisation = staff_organisation(request, slug, Perm.MEMBERSHIP_DECIDE)
+    application = get_object_or_404(MembershipApplication.objects.select_related("contact"),
+                                    pk=pk, contact__organisation=organisation)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _(NOT_SAVED))
+        return redirect("people:application_queue", slug=slug)
+    accept = form.cleaned_data["decision"] == "accept"
+    try:
+        with transaction.atomic():
+            decided = applications.application_decide(
+                application=application, accept=accept, answer=form.cleaned_data["answer"],
+                membership_number=form.cleaned_data["membership_number"], actor=request.user)
+            new_account = False
+            if accept:
+                _user, new_account = services.contact_account_link(contact=decided.contact,
+                                                                   actor=request.user)
+            notifications.application_decided(request, decided, new_account)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+                       if hasattr(exc, "error_dict") else " ".join(exc.messages))
+    else:
+        messages.success(request, _("The decision has been saved and the applicant has been "
+                                    "notified."))
+    return redirect("people:application_queue", slug=slug)

@@ -1,0 +1,46 @@
+"""E-mails to people about their application and consents.
+
+Sent after the transaction commits through Django's mailer until the outbox exists (decision
+0004); the texts are templates in the person's language.
+"""
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import override
+
+
+def _send(request, contact, template: str, context: dict) -> None:
+    context = {"contact": contact, "organisation": contact.organisation,
+               "site": request.build_absolute_uri("/").rstrip("/"), **context}
+    with override(contact.language):
+        subject = render_to_string(f"people/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"people/email/{template}.txt", context)
+    recipient = contact.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+def application_received(request, contact, token: str) -> None:
+    _send(request, contact, "application_confirm", {
+        "url": request.build_absolute_uri(reverse("people:application_confirm", args=[token]))})
+
+
+def application_decided(request, application, new_account: bool) -> None:
+    context = {"application": application}
+    user = application.contact.user
+    if new_account and user is not None:
+        context["set_password_url"] = request.build_absolute_uri(reverse(
+            "core:password_reset_confirm",
+            args=[urlsafe_base64_encode(force_bytes(user.pk)),
+                  default_token_generator.make_token(user)]))
+    _send(request, application.contact, "application_decided", context)
+
+
+def consent_requested(request, contact, token: str, purpose_label: str) -> None:
+    _send(request, contact, "consent_confirm", {
+        "purpose": purpose_label,
+        "url": request.build_absolute_uri(reverse("people:consent_confirm", args=[token]))})
