@@ -80,6 +80,11 @@ def test_demo_people_are_invented(demo):
     for organisation in Organisation.objects.all():
         values += [organisation.contact_email, organisation.contact_phone, organisation.about,
                    organisation.how_to_join]
+    from mitmachen.people.models import Contact
+
+    for contact in Contact.objects.all():
+        values += [contact.first_name, contact.last_name, contact.email, contact.phone,
+                   contact.messenger_phone]
     dump = " ".join(values)
     assert not any(email in dump for email in SEED_EMAILS)
     assert not any(name in dump for name in SEED_PEOPLE)
@@ -93,3 +98,21 @@ def test_demo_refuses_without_debug_or_force(db):
     with pytest.raises(CommandError, match="MITMACHEN_DEBUG"):
         call_command("demo", quiet_logins=True)
     assert not User.objects.exists()
+
+
+def test_demo_contacts_spread_across_districts_and_groups(demo):
+    from mitmachen.groups.models import GroupMember
+    from mitmachen.people.models import Contact, MembershipApplication
+
+    kassel = Organisation.objects.get(slug="die-linke-kassel")
+    contacts = Contact.objects.filter(organisation=kassel)
+    assert contacts.count() > 300
+    assert contacts.values("district").distinct().count() >= 20
+    assert contacts.filter(status="member").exists() and contacts.filter(
+        status="interested").exists()
+    assert GroupMember.objects.filter(group__organisation=kassel).count() > 100
+    for slug in ["die-linke-duesseldorf", "paritaet-weimar", "spd-kassel", "rls-niedersachsen"]:
+        assert Contact.objects.filter(organisation__slug=slug).count() >= 150
+    member = User.objects.get(email="mitglied.kassel@example.org")
+    assert member.contacts.get().status == "member"
+    assert MembershipApplication.objects.filter(status="pending").count() == 2

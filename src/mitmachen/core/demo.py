@@ -105,16 +105,23 @@ class DemoLoader:
 
     @transaction.atomic
     def load(self) -> None:
-        if Organisation.objects.filter(slug="die-linke-kassel").exists():
-            self.say("Demo data is already loaded; nothing to do.")
-            return
-        kassel_town = self.kassel_districts()
-        self.linke(kassel_town)
-        self.rls()
-        self.paritaet()
-        self.spd(kassel_town)
-        self.logins()
-        self.say("Demo data loaded.")
+        # Each step has its own marker, so a later version adds what an earlier one lacked.
+        if not Organisation.objects.filter(slug="die-linke-kassel").exists():
+            kassel_town = self.kassel_districts()
+            self.linke(kassel_town)
+            self.rls()
+            self.paritaet()
+            self.spd(kassel_town)
+            self.logins()
+            self.say("Demo organisations loaded.")
+        from mitmachen.people.models import Contact
+
+        if not Contact.objects.filter(organisation__slug="die-linke-kassel").exists():
+            from mitmachen.core.demo_people import DemoPeople
+
+            DemoPeople(self.fake, self.actor).load()
+            self.say("Demo contacts loaded.")
+        self.say("Demo data is ready.")
 
     def kassel_districts(self) -> Municipality:
         town = org.municipality_create(name="Kassel", slug="kassel", state="Hessen",

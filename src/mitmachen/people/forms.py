@@ -160,3 +160,11 @@ class JoinForm(forms.Form):
     message = forms.CharField(label=_("A few words to the coordinators (optional)"),
                               max_length=2000, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or Excel file"),
+                           help_text=_("UTF-8 or Windows-1252, separated by “;” or “,”. The "
+                                       "first row names the columns, e.g. Vorname; Nachname; "
+                                       "E-Mail; Telefon; Straße; PLZ; Ort; Stadtteil; "
+                                       "Geburtstag; Status; Mitgliedsnummer."))

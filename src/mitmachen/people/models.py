@@ -73,6 +73,7 @@ class Contact(BaseModel):
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["organisation", "last_name", "first_name"]),
             models.Index(fields=["organisation", "email"]),
+            models.Index(fields=["organisation", "district"]),
         ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")

@@ -63,8 +63,8 @@ def search(organisation, *, text: str = "", status: str = "", district_id: int |
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 3:
             # "0561 92" finds "+4956192…": compare without the national prefix.
-            condition |= Q(phone__contains=digits.lstrip("0")) | Q(
-                messenger_phone__contains=digits.lstrip("0"))
+            condition |= Q(phone__icontains=digits.lstrip("0")) | Q(
+                messenger_phone__icontains=digits.lstrip("0"))
         if " " in text:
             first, _, last = text.partition(" ")
             condition |= Q(first_name__icontains=first, last_name__icontains=last.strip())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mitmachen.people import member, public, views
+from mitmachen.people import import_views, member, public, views
 
 app_name = "people"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("staff/<slug:slug>/contacts/", views.contact_list, name="contact_list"),
     path("staff/<slug:slug>/contacts/new/", views.contact_edit, name="contact_create"),
     path("staff/<slug:slug>/contacts/bulk/", views.contact_bulk, name="contact_bulk"),
+    path("staff/<slug:slug>/contacts/import/", import_views.import_upload, name="import"),
+    path("staff/<slug:slug>/contacts/import/run/", import_views.import_run, name="import_run"),
     path("staff/<slug:slug>/contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("staff/<slug:slug>/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("staff/<slug:slug>/contacts/<int:pk>/status/", views.contact_status,

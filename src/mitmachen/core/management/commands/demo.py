@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mitmachen.core.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoLoader
+from mitmachen.core.demo_people import MEMBER_LOGIN
 
 
 class Command(BaseCommand):
@@ -27,4 +28,5 @@ class Command(BaseCommand):
 def logins_text() -> str:
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {email:<46} {role.label} · {slug}" for email, slug, role in DEMO_LOGINS]
+    lines.append(f"  {MEMBER_LOGIN:<46} member (no staff role) · die-linke-kassel")
     return "\n".join(lines)
