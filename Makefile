@@ -53,6 +53,10 @@ test: lint browser
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/contacts.py
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/contacts.py; \
+	else echo "PostgreSQL not reachable: skipped the PostgreSQL benchmark."; fi
 
 demo: install
 	$(BIN)/mitmachen migrate --no-input -v 0 && $(BIN)/mitmachen demo

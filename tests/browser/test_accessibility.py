@@ -15,6 +15,7 @@ PUBLIC_PAGES = [
     "/accounts/login/",
     "/accounts/password-reset/",
     "/o/nope/",  # 404
+    "/o/kassel/join/",
 ]
 STAFF_PAGES = [
     "/dashboard/",
@@ -24,6 +25,9 @@ STAFF_PAGES = [
     "/staff/kassel/team/",
     "/staff/kassel/audit/",
     "/accounts/tokens/",
+    "/staff/kassel/contacts/",
+    "/staff/kassel/contacts/new/",
+    "/staff/kassel/contacts/import/",
 ]
 
 _axe = Axe()
@@ -68,4 +72,39 @@ def test_staff_page_has_no_serious_violations(
     response = page.goto(f"{live_server.url}{path}")
     assert response.status == 200, f"{path} answered {response.status} to kassel_admin"
     assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
+    _assert_accessible(page, path)
+
+
+# Pages of the board and of a member, with some content on them.
+BOARD_PAGES = ["/staff/kassel/applications/", "/staff/kassel/groups/", "contact", "group",
+               "/me/", "/me/kassel/"]
+
+
+@pytest.mark.parametrize("path", BOARD_PAGES)
+def test_board_and_member_pages_have_no_serious_violations(
+    transactional_db, live_server, world, kassel_content, page, path
+):
+    from mitmachen.groups.models import Group
+    from mitmachen.groups.services import join_request_create
+    from mitmachen.people import applications, services
+
+    board = world.users["kassel_board"]
+    contact = services.contact_create(organisation=world.kassel, actor=None, data={
+        "first_name": "Anna", "last_name": "Beispiel", "email": board.email,
+        "phone": "0561 9201500"}, status="member")
+    contact.user = board
+    contact.save()
+    group = Group.objects.filter(organisation=world.kassel).first()
+    other = services.contact_create(organisation=world.kassel, actor=None,
+                                    data={"first_name": "Bert"})
+    join_request_create(group=group, contact=other, actor=None, message="Hallo")
+    _a, token = applications.application_submit(
+        organisation=world.kassel, message="Hallo", consents=[],
+        data={"first_name": "C", "last_name": "D", "email": "c@example.org"})
+    applications.application_confirm(token=token)
+    path = {"contact": f"/staff/kassel/contacts/{contact.pk}/",
+            "group": f"/staff/kassel/groups/{group.pk}/"}.get(path, path)
+    login_with_session(page.context, live_server.url, board)
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200, f"{path} answered {response.status}"
     _assert_accessible(page, path)

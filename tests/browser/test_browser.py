@@ -141,7 +141,7 @@ def test_keyboard_skip_link(transactional_db, live_server, world, page):
 
 STAFF_PAGES = ["/dashboard/", "/staff/kassel/profile/", "/staff/kassel/places/",
                "/staff/kassel/places/new/", "/staff/kassel/team/", "/staff/kassel/audit/",
-               "/accounts/tokens/"]
+               "/accounts/tokens/", "/staff/kassel/contacts/", "/staff/kassel/contacts/import/"]
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
