@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from mitmachen.core import permissions
 from mitmachen.core.audit import audit_read, audit_record
 from mitmachen.core.errors import add_to_form
 from mitmachen.core.models import AuditEntry, Job
+from mitmachen.core.paging import page_with_total
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
 from mitmachen.people import (
@@ -70,7 +70,7 @@ def contact_list(request, slug):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="contacts-{slug}-{stamp}.{export}"'
         return response
-    page = Paginator(contacts, 50).get_page(request.GET.get("page"))
+    page = page_with_total(contacts, request.GET.get("page"))
     audit_read(actor=request.user, organisation=organisation,
                what=f"contact list: {request.GET.urlencode()}"[:200])
     context = {

@@ -28,6 +28,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0003_district_index")]
+    dependencies = [("people", "0002_application")]
 
     operations = [migrations.RunPython(forwards, backwards)]

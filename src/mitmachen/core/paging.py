@@ -1,0 +1,24 @@
+"""One query for a page and its total, for lists large enough that counting costs."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+
+
+def page_with_total(queryset: QuerySet, number, per_page: int = 50) -> Page:
+    """Like Paginator.get_page, but the count comes with the rows (COUNT(*) OVER ()).
+
+    The separate COUNT query a Paginator runs repeats the whole search; at a million contacts
+    that doubles the time of a page.
+    """
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    paginator = Paginator(queryset, per_page)
+    start = (number - 1) * per_page
+    rows = list(queryset.annotate(total_count=Window(Count("pk")))[start:start + per_page])
+    total = rows[0].total_count if rows else queryset.count()
+    paginator.__dict__["count"] = total  # what Paginator.count would have asked the database
+    if not rows and number > 1 and total:
+        return page_with_total(queryset, paginator.num_pages, per_page)
+    return Page(rows, number, paginator)
