@@ -22,3 +22,14 @@ def test_page_and_total_from_one_query(world, number, expected_page, first):
 def test_empty_result(world):
     page = page_with_total(Contact.objects.all(), 1)
     assert page.paginator.count == 0 and list(page) == []
+
+
+@pytest.mark.parametrize("selective", [True, False])
+def test_both_ways_give_the_same_page(world, selective):
+    from mitmachen.core.paging import page_of
+
+    Contact.objects.bulk_create([Contact(organisation=world.kassel, first_name=f"P{n:03d}")
+                                 for n in range(70)])
+    page = page_of(Contact.objects.order_by("first_name"), "2", selective=selective)
+    assert page.paginator.count == 70 and page.number == 2
+    assert [c.first_name for c in page][:2] == ["P050", "P051"]

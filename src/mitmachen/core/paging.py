@@ -4,6 +4,18 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 
+def page_of(queryset: QuerySet, number, *, selective: bool, per_page: int = 50) -> Page:
+    """The cheaper of the two ways to get a page and its total.
+
+    A selective search (few matches, found through an index) is cheapest as one query with the
+    count alongside; a broad filter (tens of thousands of rows) is cheapest as a separate count
+    that an index answers alone, because a window count must fetch every matching row.
+    """
+    if selective:
+        return page_with_total(queryset, number, per_page)
+    return Paginator(queryset, per_page).get_page(number)
+
+
 def page_with_total(queryset: QuerySet, number, per_page: int = 50) -> Page:
     """Like Paginator.get_page, but the count comes with the rows (COUNT(*) OVER ()).
 

@@ -12,7 +12,7 @@ from mitmachen.core import permissions
 from mitmachen.core.audit import audit_read, audit_record
 from mitmachen.core.errors import add_to_form
 from mitmachen.core.models import AuditEntry, Job
-from mitmachen.core.paging import page_with_total
+from mitmachen.core.paging import page_of
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
 from mitmachen.people import (
@@ -70,7 +70,8 @@ def contact_list(request, slug):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="contacts-{slug}-{stamp}.{export}"'
         return response
-    page = page_with_total(contacts, request.GET.get("page"))
+    page = page_of(contacts, request.GET.get("page"),
+                   selective=bool(request.GET.get("q", "").strip()))
     audit_read(actor=request.user, organisation=organisation,
                what=f"contact list: {request.GET.urlencode()}"[:200])
     context = {
