@@ -21,7 +21,7 @@ def people_world(world):
             "first_name": "Anna", "last_name": prefix or "Kassel",
             "email": f"{prefix}anna@example.org"}, status="member")
         group = groups.group_create(organisation=organisation, name=f"{prefix}Plenum",
-                                    kind="plenum", actor=None)
+                                    kind="plenum", audience="open", actor=None)
         applicant = people.contact_create(organisation=organisation, actor=None,
                                           data={"first_name": "Bert"})
         setattr(world, f"{prefix}contact", contact)

@@ -56,7 +56,8 @@ def test_flows_over_the_api(world, client, token_for, django_capture_on_commit_c
     # A join request by the member herself, accepted by the coordinator.
     from mitmachen.groups.services import group_create
 
-    plenum = group_create(organisation=world.kassel, name="Plenum", kind="plenum", actor=None)
+    plenum = group_create(organisation=world.kassel, name="Plenum", kind="plenum",
+                          audience="open", actor=None)
     clara.refresh_from_db()
     clara.user = world.users["duesseldorf_member"]
     clara.save(update_fields=["user"])
@@ -98,3 +99,22 @@ def test_a_member_token_reaches_only_the_members_own_record(world, client, token
     assert response.status_code == 404 and not other.consents.exists()
     mine = client.get("/api/v1/me/contacts", **member).json()
     assert [c["id"] for c in mine] == [own.pk]
+
+
+def test_member_tokens_stay_in_their_organisation(world, client, token_for):
+    from mitmachen.people.services import contact_create
+
+    user = world.users["duesseldorf_member"]
+    records = {}
+    for organisation in (world.kassel, world.duesseldorf):
+        records[organisation.slug] = contact_create(organisation=organisation, actor=None,
+                                                    data={"first_name": "Mira"})
+        records[organisation.slug].user = user
+        records[organisation.slug].save(update_fields=["user"])
+    kassel_token = token_for("duesseldorf_member", world.kassel)
+    mine = client.get("/api/v1/me/contacts", **kassel_token).json()
+    assert [c["id"] for c in mine] == [records["kassel"].pk]
+    response = _post(client, f"/api/v1/me/contacts/{records['duesseldorf'].pk}/consents",
+                     {"channel": "post", "purpose": "invitations", "granted": True},
+                     kassel_token)
+    assert response.status_code == 404 and not records["duesseldorf"].consents.exists()

@@ -69,7 +69,7 @@ def test_member_grants_by_double_opt_in_withdraws_joins_and_founds(transactional
     contact.user = user
     contact.save()
     plenum = group_create(organisation=world.kassel, name="Offenes Plenum", kind="plenum",
-                          actor=None)
+                          audience="open", actor=None)
     context = new_context()
     login_with_session(context, base, user)
     page = context.new_page()

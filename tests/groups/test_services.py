@@ -15,7 +15,7 @@ def _contact(organisation, name):
 @pytest.fixture
 def plenum(world):
     return services.group_create(organisation=world.kassel, name="FLINTA* Plenum",
-                                 kind=Group.Kind.PLENUM, actor=None)
+                                 kind=Group.Kind.PLENUM, audience="open", actor=None)
 
 
 def test_lifecycle_with_history(world, plenum):
@@ -79,3 +79,15 @@ def test_declined_proposal_founds_nothing(world):
                                       kind="working_group", actor=None)
     services.proposal_decide(proposal=proposal, accept=False, actor=None)
     assert not Group.objects.filter(name="AG X").exists()
+
+
+def test_members_only_groups_refuse_non_members(world):
+    board = services.group_create(organisation=world.kassel, name="Vorstand", kind="board",
+                                  audience="members", actor=None)
+    anna = _contact(world.kassel, "Anna")
+    with pytest.raises(ValidationError):
+        services.join_request_create(group=board, contact=anna, actor=None)
+    from mitmachen.people.services import status_change
+
+    status_change(contact=anna, to_status="member", actor=None)
+    services.join_request_create(group=board, contact=anna, actor=None)

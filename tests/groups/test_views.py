@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def plenum(world):
     return group_create(organisation=world.kassel, name="Plenum", kind=Group.Kind.PLENUM,
-                        actor=None)
+                        audience="open", actor=None)
 
 
 def test_status_change_through_the_page(world, login, plenum):

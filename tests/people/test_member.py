@@ -70,7 +70,7 @@ def test_member_consent_counts_at_once_and_bad_values_change_nothing(world, logi
 
 def test_join_request_and_group_founding_through_the_pages(world, login, member):
     plenum = group_create(organisation=world.kassel, name="Offenes Plenum",
-                          kind=Group.Kind.PLENUM, actor=None)
+                          kind=Group.Kind.PLENUM, audience="open", actor=None)
     client = login("duesseldorf_member")
     client.post(f"/me/kassel/groups/{plenum.pk}/join/", {"message": "Hallo"})
     request = JoinRequest.objects.get()

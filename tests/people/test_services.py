@@ -134,7 +134,8 @@ def test_reachable_never_crosses_organisations(world, anna):
 # Property: for any history of grants and withdrawals, `reachable` says what the rule says.
 event = st.tuples(st.sampled_from([C.EMAIL, C.POST, C.SIGNAL]),
                   st.sampled_from([P.INVITATIONS, P.NEWSLETTER]), st.booleans(),
-                  st.sampled_from(list(Consent.Source)))
+                  st.sampled_from(list(Consent.Source)),
+                  st.booleans())  # was the confirmed address the current one?
 
 
 @settings(max_examples=30, deadline=None,
@@ -149,16 +150,18 @@ def test_reachable_matches_the_rule(world, django_db_blocker, history, member, h
             "first_name": "P", "email": "p@example.org", "messenger_phone": "+4915123456789",
             "street": "Weg 1" if has_street else ""},
             status="member" if member else "interested")
-        for channel, purpose, granted, source in history:
+        for channel, purpose, granted, source, current in history:
             services.consent_record(contact=contact, channel=channel, purpose=purpose,
                                     granted=granted, source=source, text_version="v",
-                                    actor=None)
+                                    actor=None,
+                                    address="p@example.org" if current else "old@example.org")
         for channel in [C.EMAIL, C.POST, C.SIGNAL]:
             for purpose in [P.INVITATIONS, P.NEWSLETTER]:
                 last = [h for h in history if h[0] == channel and h[1] == purpose][-1:]
                 expected = bool(last) and last[0][2]
                 if channel == C.EMAIL and not member:
-                    expected = expected and last[0][3] == Consent.Source.DOUBLE_OPT_IN
+                    expected = expected and last[0][3] == Consent.Source.DOUBLE_OPT_IN \
+                        and last[0][4]
                 if channel == C.POST:
                     expected = expected and has_street
                 got = selectors.reachable(world.kassel, channel, purpose).filter(
@@ -173,3 +176,12 @@ def test_search_by_fragment_of_name_email_and_phone(world, anna):
     for text in ["anna", "Beisp", "example.org", "0561 920", "9201500", "Anna Beispiel"]:
         assert list(selectors.search(world.kassel, text=text)) == [anna], text
     assert not selectors.search(world.kassel, text="Fremd").exists()
+
+
+def test_changing_the_address_needs_a_new_opt_in(world, anna):
+    _r, token = services.consent_request_create(
+        contact=anna, channel=C.EMAIL, purpose=P.NEWSLETTER, text_version="v1", actor=None)
+    services.consent_confirm(token=token)
+    assert anna in selectors.reachable(world.kassel, C.EMAIL, P.NEWSLETTER)
+    services.contact_update(contact=anna, data={"email": "neu@example.org"}, actor=None)
+    assert anna not in selectors.reachable(world.kassel, C.EMAIL, P.NEWSLETTER)

@@ -255,4 +255,30 @@ class Job(BaseModel):
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else min(100, round(100 * self.done / self.total))
+        return 100 if not self.total else min(100, round(100 * self.live_done / self.total))
+
+    # A job that runs in one transaction (an import) cannot show progress through its own row,
+    # which other connections see only at the commit; it writes a small file instead.
+    def _progress_file(self):
+        from pathlib import Path
+
+        from django.conf import settings
+
+        return Path(settings.VAR_DIR) / "jobs" / f"{self.pk}.progress"
+
+    def progress_write(self, done: int) -> None:
+        path = self._progress_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(done))
+
+    def progress_clear(self) -> None:
+        self._progress_file().unlink(missing_ok=True)
+
+    @property
+    def live_done(self) -> int:
+        if self.status == self.Status.RUNNING:
+            try:
+                return max(self.done, int(self._progress_file().read_text()))
+            except (OSError, ValueError):
+                pass
+        return self.done

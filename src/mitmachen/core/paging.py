@@ -23,8 +23,8 @@ def page_with_total(queryset: QuerySet, number, per_page: int = 50) -> Page:
     that doubles the time of a page.
     """
     try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
+        number = min(max(1, int(number)), 1_000_000)
+    except (TypeError, ValueError, OverflowError):
         number = 1
     paginator = Paginator(queryset, per_page)
     start = (number - 1) * per_page

@@ -7,6 +7,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from mitmachen.api.auth import bearer
 from mitmachen.api.schemas import Choice, Error, Text
 from mitmachen.core import permissions
+from mitmachen.core.audit import audit_read
 from mitmachen.core.roles import Perm
 from mitmachen.groups import services
 from mitmachen.groups.models import Group, GroupProposal, JoinRequest
@@ -142,6 +143,7 @@ def join_request_list(request, organisation_id: int):
 
     organisation = get_object_or_404(Organisation, pk=organisation_id)
     permissions.require(request, Perm.GROUP_CHANGE, organisation)
+    audit_read(actor=request.user, organisation=organisation, what="join requests (API)")
     return JoinRequest.objects.filter(group__organisation=organisation,
                                       status=JoinRequest.Status.PENDING)
 

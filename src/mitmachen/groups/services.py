@@ -84,6 +84,8 @@ def join_request_create(*, group: Group, contact, actor, message: str = "") -> J
         raise ValidationError(_("The person and the group belong to different organisations."))
     if GroupMember.objects.filter(group=group, contact=contact).exists():
         raise ValidationError(_("You are already in this group."))
+    if group.audience == Group.Audience.MEMBERS and contact.status != "member":
+        raise ValidationError(_("This group is open to members only."))
     request = JoinRequest(group=group, contact=contact, message=message)
     request.full_clean(validate_constraints=False)
     try:

@@ -215,6 +215,8 @@ def contact_status(request, contact_id: int, payload: StatusIn):
             auth=bearer, summary="A contact's consent log, newest first")
 def contact_consents(request, contact_id: int):
     contact = _contact(request, contact_id, Perm.CONTACT_VIEW)
+    audit_read(actor=request.user, obj=contact, organisation=contact.organisation,
+               what=f"{contact}: consents (API)")
     return list(contact.consents.all())
 
 
@@ -262,7 +264,10 @@ def application_submit(request, organisation_id: int, payload: ApplicationIn):
     message = data.pop("message")
     application, token = applications.application_submit(
         organisation=organisation, data=data, message=message, consents=consents)
-    notifications.application_received(request, application.contact, token)
+    if application is None:
+        notifications.already_member(request, organisation, data["email"])
+    else:
+        notifications.application_received(request, application.contact, token)
     return Status(202, {"detail": _("Please confirm your e-mail address with the link we sent "
                                     "you.")})
 
@@ -299,8 +304,12 @@ class MyConsentIn(Schema):
 @router.get("/me/contacts", response={200: list[MyContactOut], 401: Error}, auth=bearer,
             summary="Your own records in the organisations")
 def my_contacts(request):
-    return list(request.user.contacts.filter(erased_at__isnull=True).select_related(
-        "organisation"))
+    contacts = request.user.contacts.filter(erased_at__isnull=True).select_related(
+        "organisation")
+    scope = permissions.request_scope(request)
+    if scope is not None:
+        contacts = contacts.filter(organisation__path__startswith=scope.path)
+    return list(contacts)
 
 
 @router.post("/me/contacts/{contact_id}/consents", response={200: Accepted, **ERRORS},
@@ -309,7 +318,9 @@ def my_consent(request, contact_id: int, payload: MyConsentIn):
     from mitmachen.people.member import SELF_TEXT_VERSION
 
     contact = get_object_or_404(Contact, pk=contact_id, user=request.user,
-                                erased_at__isnull=True)
+                                erased_at__isnull=True,
+                                organisation__path__startswith=permissions.request_scope(
+                                    request).path)
     if payload.granted and payload.channel == Consent.Channel.EMAIL and \
             contact.status != Contact.Status.MEMBER:
         _r, token = services.consent_request_create(

@@ -22,7 +22,7 @@ def _digest(token: str) -> str:
 
 
 def application_submit(*, organisation, data: dict, message: str, consents: list[tuple],
-                       ) -> tuple[MembershipApplication, str]:
+                       ) -> tuple[MembershipApplication | None, str]:
     """Create (or reuse) the contact and an unconfirmed application; returns the link token.
 
     An address the organisation knows already gets the application on its existing record, and
@@ -37,6 +37,9 @@ def application_submit(*, organisation, data: dict, message: str, consents: list
         if contact is None:
             contact = contact_create(organisation=organisation, data={**data, "email": email},
                                      actor=None)
+        elif contact.status == Contact.Status.MEMBER:
+            # Already a member: no application; the caller tells the address owner by e-mail.
+            return None, ""
         application = MembershipApplication(
             contact=contact, message=message, consents=[list(c) for c in consents],
             text_version=PRIVACY_TEXT_VERSION, token_digest=_digest(token),
@@ -62,8 +65,9 @@ def application_confirm(*, token: str) -> MembershipApplication:
             raise ValidationError(_("This confirmation link has expired. Please apply again."))
         application.status = MembershipApplication.Status.PENDING
         application.confirmed_at = timezone.now()
-        application.save(update_fields=["status", "confirmed_at"])
         contact = application.contact
+        application.previous_status = contact.status
+        application.save(update_fields=["status", "confirmed_at", "previous_status"])
         if contact.status in {Contact.Status.INTERESTED, Contact.Status.SUPPORTER,
                               Contact.Status.FORMER}:
             status_change(contact=contact, to_status=Contact.Status.APPLICANT, actor=None,
@@ -71,7 +75,8 @@ def application_confirm(*, token: str) -> MembershipApplication:
         for channel, purpose in application.consents:
             consent_record(contact=contact, channel=channel, purpose=purpose, granted=True,
                            source=Consent.Source.DOUBLE_OPT_IN,
-                           text_version=application.text_version, actor=None)
+                           text_version=application.text_version, actor=None,
+                           address=contact.email)
     return application
 
 
@@ -91,7 +96,11 @@ def application_decide(*, application: MembershipApplication, accept: bool, answ
                           reason=_("application accepted"),
                           membership_number=membership_number or None)
         elif contact.status == Contact.Status.APPLICANT:
-            status_change(contact=contact, to_status=Contact.Status.INTERESTED, actor=actor,
+            # Back to where the person was: a declined former member stays a former member.
+            back = locked.previous_status if locked.previous_status in {
+                Contact.Status.INTERESTED, Contact.Status.SUPPORTER, Contact.Status.FORMER
+            } else Contact.Status.INTERESTED
+            status_change(contact=contact, to_status=back, actor=actor,
                           reason=_("application declined"))
         locked.status = (MembershipApplication.Status.ACCEPTED if accept
                          else MembershipApplication.Status.DECLINED)

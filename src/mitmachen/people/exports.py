@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -26,9 +27,15 @@ def _header():
     return [_(label) for _field, label in COLUMNS]
 
 
+_NUMBER = re.compile(r"^\+?\d[\d ]*$")
+
+
 def _safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") and not value[1:2].isdigit() else value
+    # A cell starting with = + - @ tab or CR runs as a formula in a spreadsheet (CSV injection);
+    # only plain numbers such as "+49561…" may keep their sign.
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 def as_csv(contacts) -> bytes:

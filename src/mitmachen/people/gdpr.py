@@ -10,8 +10,8 @@ from mitmachen.core.models import AuditEntry
 from mitmachen.people.models import Contact
 
 PERSONAL_FIELDS = [
-    "first_name", "last_name", "pronouns", "gender", "street", "postcode", "city", "email",
-    "phone", "messenger_phone", "notes",
+    "first_name", "last_name", "pronouns", "gender", "quota_category", "street", "postcode",
+    "city", "email", "phone", "messenger_phone", "notes",
 ]
 
 
@@ -31,6 +31,10 @@ def export_part(contact: Contact) -> dict:
         "membership_history": [
             {"from": c.from_status, "to": c.to_status, "date": c.date.isoformat(),
              "reason": c.reason} for c in contact.status_changes.all()
+        ],
+        "applications": [
+            {"status": a.status, "message": a.message, "answer": a.answer,
+             "created_at": a.created_at.isoformat()} for a in contact.applications.all()
         ],
         "consents": [
             {"channel": c.channel, "purpose": c.purpose, "granted": c.granted,
@@ -77,6 +81,9 @@ def contact_erase(*, contact: Contact, actor) -> None:
         locked.consents.all().delete()
         locked.consent_requests.all().delete()
         locked.status_changes.update(reason="")
+        locked.applications.filter(status__in=["unconfirmed", "pending"]).update(
+            status="declined", decided_at=timezone.now())
+        locked.applications.update(message="", answer="", consents=[])
         erase_part(locked)
         # The audit log keeps that something happened, not to whom.
         entries = AuditEntry.objects.filter(object_type="people.contact",

@@ -1,6 +1,7 @@
 """Staff pages for importing contacts: upload → dry run report → import (a task when large)."""
 
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -21,9 +22,17 @@ from mitmachen.people.imports import MAX_BYTES, Importer
 IMMEDIATE_BYTES = 200 * 1024
 
 
+KEEP_SECONDS = 24 * 60 * 60
+
+
 def _upload_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    # Uploads that were checked but never imported hold personal data: a day is enough.
+    cutoff = time.time() - KEEP_SECONDS
+    for old in path.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -61,9 +70,16 @@ def import_run(request, slug):
         messages.error(request, _("The uploaded file is no longer available. Please upload it "
                                   "again."))
         return redirect("people:import", slug=slug)
+    # Claim the file by renaming it: a second click finds it gone instead of importing twice.
+    claimed = path.with_name(f"{path.name}.{secrets.token_hex(4)}.claimed")
+    try:
+        path.rename(claimed)
+    except FileNotFoundError:
+        messages.error(request, _("This file is being imported already."))
+        return redirect("people:contact_list", slug=slug)
     job = Job.objects.create(organisation=organisation, created_by=request.user,
-                             kind="import", params={"path": str(path)})
-    if path.stat().st_size <= IMMEDIATE_BYTES:
+                             kind="import", params={"path": str(claimed)})
+    if claimed.stat().st_size <= IMMEDIATE_BYTES:
         run_import(job_id=job.pk)
     else:
         from mitmachen.people.tasks import import_contacts
@@ -84,14 +100,14 @@ def run_import(*, job_id: int) -> None:
     try:
         preview = importer.run(data, commit=False)
         Job.objects.filter(pk=job.pk).update(total=preview.valid)
-        report = Importer(job.organisation).run(
-            data, commit=True, actor=job.created_by,
-            progress=lambda n: Job.objects.filter(pk=job.pk).update(done=n))
+        report = Importer(job.organisation).run(data, commit=True, actor=job.created_by,
+                                                progress=job.progress_write)
     except Exception as exc:
         Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=str(exc)[:500])
         raise
     finally:
         path.unlink(missing_ok=True)
+        job.progress_clear()
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.DONE, done=report.valid, total=report.valid,
         message=_("%(created)d contacts imported, %(skipped)d rows skipped.")

@@ -161,8 +161,9 @@ class Importer:
             "pk", "email")}
         self.people = {(f.lower(), lt.lower(), b): pk for pk, f, lt, b in existing.exclude(
             birthday=None).values_list("pk", "first_name", "last_name", "birthday")}
-        self.numbers = set(existing.exclude(membership_number="").values_list(
-            "membership_number", flat=True))
+        # Erased contacts keep their number (the constraint covers them), so they count too.
+        self.numbers = set(Contact.objects.filter(organisation=organisation).exclude(
+            membership_number="").values_list("membership_number", flat=True))
 
     def _clean(self, raw: dict) -> tuple[dict, list[str]]:
         errors: list[str] = []

@@ -57,6 +57,9 @@ def me_organisation(request, slug):
                                                                            flat=True))
     open_groups = Group.objects.filter(organisation=contact.organisation).exclude(
         status=Group.Status.DISSOLVED).exclude(pk__in=group_ids)
+    if contact.status != Contact.Status.MEMBER:
+        open_groups = open_groups.exclude(audience=Group.Audience.MEMBERS).exclude(
+            visibility=Group.Visibility.MEMBERS)
     return render(request, "people/me_organisation.html", {
         "contact": contact, "organisation": contact.organisation, "form": form,
         "consent_rows": consent_rows,

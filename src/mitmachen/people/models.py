@@ -139,6 +139,8 @@ class Consent(models.Model):
     granted = models.BooleanField(_("granted"))
     source = models.CharField(_("source"), max_length=15, choices=Source.choices)
     text_version = models.CharField(_("version of the text shown"), max_length=40)
+    # For a double opt-in: the address that was confirmed. A changed address needs a new one.
+    address = models.CharField(_("confirmed address"), max_length=254, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
@@ -161,6 +163,7 @@ class ConsentRequest(models.Model):
     channel = models.CharField(max_length=10, choices=Consent.Channel.choices)
     purpose = models.CharField(max_length=20, choices=Consent.Purpose.choices)
     text_version = models.CharField(max_length=40)
+    address = models.CharField(max_length=254, blank=True)
     token_digest = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -185,6 +188,7 @@ class MembershipApplication(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="applications")
     message = models.TextField(_("message to the board"), max_length=2000, blank=True)
     consents = models.JSONField(default=list, blank=True)  # [[channel, purpose], ...] asked for
+    previous_status = models.CharField(max_length=12, choices=Contact.Status.choices, blank=True)
     text_version = models.CharField(max_length=40)
     token_digest = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()

@@ -29,6 +29,15 @@ def application_received(request, contact, token: str) -> None:
         "url": request.build_absolute_uri(reverse("people:application_confirm", args=[token]))})
 
 
+def already_member(request, organisation, email: str) -> None:
+    from mitmachen.people.models import Contact
+
+    contact = Contact.objects.filter(organisation=organisation, email=email.strip().lower(),
+                                     erased_at__isnull=True).first()
+    if contact is not None:
+        _send(request, contact, "already_member", {})
+
+
 def application_decided(request, application, new_account: bool) -> None:
     context = {"application": application}
     user = application.contact.user

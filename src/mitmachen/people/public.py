@@ -36,7 +36,11 @@ def apply(request, slug):
             except ValidationError as exc:
                 add_to_form(form, exc)
             else:
-                notifications.application_received(request, application.contact, token)
+                if application is None:
+                    notifications.already_member(request, organisation,
+                                                 form.cleaned_data["email"])
+                else:
+                    notifications.application_received(request, application.contact, token)
                 return redirect("people:application_sent", slug=slug)
     return render(request, "people/apply.html", {"organisation": organisation, "form": form})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 
 from mitmachen.people.models import Consent, Contact
@@ -36,12 +36,15 @@ def reachable(organisation, channel: str, purpose: str) -> QuerySet[Contact]:
         Contact.objects.filter(organisation=organisation, erased_at__isnull=True)
         .exclude(**{CHANNEL_ADDRESS[channel]: ""})
         .annotate(consent_granted=Subquery(latest.values("granted")[:1]),
-                  consent_source=Subquery(latest.values("source")[:1]))
+                  consent_source=Subquery(latest.values("source")[:1]),
+                  consent_address=Subquery(latest.values("address")[:1]))
         .filter(consent_granted=True)
     )
     if channel == Consent.Channel.EMAIL:
+        # The opt-in covers the address that was confirmed, not one entered later.
         queryset = queryset.filter(Q(status=Contact.Status.MEMBER) |
-                                   Q(consent_source=Consent.Source.DOUBLE_OPT_IN))
+                                   Q(consent_source=Consent.Source.DOUBLE_OPT_IN,
+                                     consent_address=F("email")))
     return queryset
 
 

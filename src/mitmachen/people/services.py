@@ -26,7 +26,7 @@ S = Contact.Status
 TRANSITIONS = {
     S.INTERESTED: {S.SUPPORTER, S.APPLICANT, S.MEMBER},
     S.SUPPORTER: {S.INTERESTED, S.APPLICANT, S.MEMBER},
-    S.APPLICANT: {S.MEMBER, S.INTERESTED},
+    S.APPLICANT: {S.MEMBER, S.INTERESTED, S.SUPPORTER, S.FORMER},
     S.MEMBER: {S.FORMER},
     S.FORMER: {S.APPLICANT, S.MEMBER, S.INTERESTED},
 }
@@ -104,6 +104,12 @@ def status_change(*, contact: Contact, to_status: str, actor, reason: str = "",
         ).exclude(pk=locked.pk).exists():
             raise ValidationError({"membership_number": _("This membership number is taken.")})
         locked.save()
+        if to_status == S.MEMBER:
+            from mitmachen.people.models import MembershipApplication
+
+            MembershipApplication.objects.filter(
+                contact=locked, status__in=["unconfirmed", "pending"]).update(
+                status="accepted", decided_at=timezone.now(), decided_by=_user(actor))
         StatusChange.objects.create(contact=locked, from_status=before, to_status=to_status,
                                     date=on or date.today(), reason=reason,
                                     recorded_by=_user(actor))
@@ -117,9 +123,10 @@ def status_change(*, contact: Contact, to_status: str, actor, reason: str = "",
 
 
 def consent_record(*, contact: Contact, channel: str, purpose: str, granted: bool, source: str,
-                   text_version: str, actor) -> Consent:
+                   text_version: str, actor, address: str = "") -> Consent:
     consent = Consent(contact=contact, channel=channel, purpose=purpose, granted=granted,
-                      source=source, text_version=text_version, recorded_by=_user(actor))
+                      source=source, text_version=text_version, recorded_by=_user(actor),
+                      address=address)
     consent.full_clean()
     with transaction.atomic():
         consent.save()
@@ -140,6 +147,7 @@ def consent_request_create(*, contact: Contact, channel: str, purpose: str, text
     token = secrets.token_urlsafe(32)
     request = ConsentRequest(contact=contact, channel=channel, purpose=purpose,
                              text_version=text_version, token_digest=_digest(token),
+                             address=contact.email,
                              expires_at=timezone.now() + timedelta(days=OPT_IN_DAYS))
     with transaction.atomic():
         request.save()
@@ -166,7 +174,8 @@ def consent_confirm(*, token: str) -> ConsentRequest:
         request.save(update_fields=["confirmed_at"])
         consent_record(contact=request.contact, channel=request.channel, purpose=request.purpose,
                        granted=True, source=Consent.Source.DOUBLE_OPT_IN,
-                       text_version=request.text_version, actor=None)
+                       text_version=request.text_version, actor=None,
+                       address=request.address)
     return request
 
 

@@ -37,6 +37,18 @@ from mitmachen.people.models import Contact, MembershipApplication
 NOT_SAVED = "Please correct the errors below. Nothing was saved."
 
 
+def _described(form) -> str:
+    """What a list read asked for, for the audit log: the filters, but not the search text,
+    which may itself name a person (and would survive that person's erasure)."""
+    if not form.is_bound or not form.is_valid():
+        return "all"
+    data = form.cleaned_data
+    parts = ["text search"] if data["q"] else []
+    parts += [f"{key}={getattr(data[key], 'pk', data[key])}"
+              for key in ("status", "district", "group", "consent") if data[key]]
+    return ", ".join(parts) or "all"
+
+
 def _filtered(query, organisation):
     form = ContactFilterForm(query or None, organisation=organisation)
     if form.is_bound and form.is_valid():
@@ -58,9 +70,13 @@ def contact_list(request, slug):
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         permissions.require(request, Perm.CONTACT_EXPORT, organisation)
+        if form.is_bound and not form.is_valid():
+            # Never fall back to "everyone" when the filter cannot be read.
+            messages.error(request, _("The filter is not valid, so nothing was exported."))
+            return redirect("people:contact_list", slug=slug)
         audit_record(actor=request.user, action=AuditEntry.Action.EXPORT,
                      organisation=organisation,
-                     object_repr=f"contacts ({export}): {request.GET.urlencode()}"[:200],
+                     object_repr=f"contacts ({export}): {_described(form)}"[:200],
                      changes={"count": contacts.count()})
         stamp = timezone.localtime().strftime("%Y-%m-%d")
         if export == "csv":
@@ -73,7 +89,7 @@ def contact_list(request, slug):
     page = page_of(contacts, request.GET.get("page"),
                    selective=bool(request.GET.get("q", "").strip()))
     audit_read(actor=request.user, organisation=organisation,
-               what=f"contact list: {request.GET.urlencode()}"[:200])
+               what=f"contact list: {_described(form)}"[:200])
     context = {
         "organisation": organisation, "form": form, "page": page,
         "may_change": permissions.can(request.user, Perm.CONTACT_CHANGE, organisation),
@@ -112,6 +128,9 @@ def contact_edit(request, slug, pk=None):
     contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation,
                            pk=pk) if pk else None
     form = ContactForm(request.POST or None, instance=contact, organisation=organisation)
+    if contact is not None and request.method == "GET":
+        audit_read(actor=request.user, obj=contact, organisation=organisation,
+                   what=f"{contact} (edit form)")
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in services.CONTACT_FIELDS}
         try:
@@ -175,7 +194,10 @@ def contact_bulk(request, slug):
     data = request.POST.copy()
     if data.get("scope") == "all":
         # Everything the list's filter matches, however many pages.
-        _form, matching = _filtered(QueryDict(data.get("query", "")), organisation)
+        filter_form, matching = _filtered(QueryDict(data.get("query", "")), organisation)
+        if filter_form.is_bound and not filter_form.is_valid():
+            messages.error(request, _("The filter is not valid, so nothing was changed."))
+            return redirect("people:contact_list", slug=slug)
         data["contacts"] = ",".join(str(pk) for pk in matching.values_list("pk", flat=True))
     else:
         data["contacts"] = ",".join(data.getlist("contact"))
