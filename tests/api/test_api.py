@@ -28,6 +28,11 @@ def people_world(world):
         setattr(world, f"{prefix}group", group)
         setattr(world, f"{prefix}join_request", groups.join_request_create(
             group=group, contact=applicant, actor=None))
+        _pending, pending_token = applications.application_submit(
+            organisation=organisation, message="", consents=[],
+            data={"first_name": "P", "email": f"{prefix}pending@example.org"})
+        setattr(world, f"{prefix}application", applications.application_confirm(
+            token=pending_token))
         setattr(world, f"{prefix}proposal", groups.group_propose(
             contact=contact, name=f"{prefix}AG", description="x", kind="working_group",
             actor=None))
@@ -125,6 +130,12 @@ OPERATIONS = {
     ("post", "/api/v1/application-confirmations"):
         (lambda w: "/api/v1/application-confirmations",
          lambda w: {"token": w.application_token}, True, None, None),
+    ("get", "/api/v1/organisations/{organisation_id}/applications"):
+        (lambda w: f"/api/v1/organisations/{w.kassel.pk}/applications", None, False,
+         "kassel_board", "kassel_admin"),
+    ("post", "/api/v1/applications/{application_id}/decision"):
+        (lambda w: f"/api/v1/applications/{w.application.pk}/decision",
+         {"accept": True, "membership_number": "X-1"}, False, "kassel_board", "kassel_groups"),
     ("get", "/api/v1/me/contacts"): (lambda w: "/api/v1/me/contacts", None, False,
                                      "duesseldorf_member", None),
     ("post", "/api/v1/me/contacts/{contact_id}/consents"):
@@ -187,6 +198,10 @@ FOREIGN = {
         lambda w: f"/api/v1/join-requests/{w.fremd_join_request.pk}/decision",
     "/api/v1/organisations/{organisation_id}/group-proposals":
         lambda w: f"/api/v1/organisations/{w.duesseldorf.pk}/group-proposals",
+    "/api/v1/organisations/{organisation_id}/applications":
+        lambda w: f"/api/v1/organisations/{w.duesseldorf.pk}/applications",
+    "/api/v1/applications/{application_id}/decision":
+        lambda w: f"/api/v1/applications/{w.fremd_application.pk}/decision",
     "/api/v1/group-proposals/{proposal_id}/decision":
         lambda w: f"/api/v1/group-proposals/{w.fremd_proposal.pk}/decision",
 }

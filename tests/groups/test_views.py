@@ -50,3 +50,35 @@ def test_another_organisations_group_is_404(world, login):
                        {"status": "dormant"}).status_code == 404
     other.refresh_from_db()
     assert other.status == "active"
+
+
+def test_a_groups_own_coordinator_answers_its_requests(world, login, plenum, token_for):
+    import json
+
+    from mitmachen.groups.models import GroupMember
+    from mitmachen.groups.services import group_member_add
+
+    user = world.users["duesseldorf_member"]
+    mira = contact_create(organisation=world.kassel, data={"first_name": "Mira"}, actor=None)
+    mira.user = user
+    mira.save(update_fields=["user"])
+    group_member_add(group=plenum, contact=mira, actor=None, role="coordinator")
+    other = group_create(organisation=world.kassel, name="Andere", kind="plenum",
+                         audience="open", actor=None)
+    anna = contact_create(organisation=world.kassel, data={"first_name": "Anna"}, actor=None)
+    bert = contact_create(organisation=world.kassel, data={"first_name": "Bert"}, actor=None)
+    mine = join_request_create(group=plenum, contact=anna, actor=None)
+    theirs = join_request_create(group=other, contact=bert, actor=None)
+    client = login("duesseldorf_member")
+    html = client.get("/me/kassel/").content.decode()
+    assert "Anna" in html and "Bert" not in html
+    client.post(f"/me/kassel/requests/{mine.pk}/decide/", {"decision": "accept"})
+    assert GroupMember.objects.filter(group=plenum, contact=anna).exists()
+    assert client.post(f"/me/kassel/requests/{theirs.pk}/decide/",
+                       {"decision": "accept"}).status_code == 404
+    token = token_for("duesseldorf_member", world.kassel)
+    response = client.post(f"/api/v1/join-requests/{theirs.pk}/decision",
+                           data=json.dumps({"accept": True}), content_type="application/json",
+                           **token)
+    assert response.status_code == 404
+    assert not GroupMember.objects.filter(group=other, contact=bert).exists()

@@ -153,7 +153,9 @@ def join_request_list(request, organisation_id: int):
 def join_request_decide(request, request_id: int, payload: DecisionIn):
     join_request = get_object_or_404(JoinRequest.objects.select_related("group__organisation"),
                                      pk=request_id)
-    permissions.require(request, Perm.GROUP_CHANGE, join_request.group.organisation)
+    _scoped(request, join_request.group.organisation)
+    if not services.may_decide_for(request.user, join_request.group):
+        permissions.require(request, Perm.GROUP_CHANGE, join_request.group.organisation)
     return services.join_request_decide(request=join_request, accept=payload.accept,
                                         answer=payload.answer, actor=request.user)
 

@@ -98,6 +98,18 @@ def join_request_create(*, group: Group, contact, actor, message: str = "") -> J
     return request
 
 
+def may_decide_for(user, group: Group) -> bool:
+    """Staff with the group role, or the group's own coordinators, answer its join requests."""
+    from mitmachen.core import permissions
+    from mitmachen.core.roles import Perm
+
+    if permissions.can(user, Perm.GROUP_CHANGE, group.organisation):
+        return True
+    return GroupMember.objects.filter(
+        group=group, role=GroupMember.Role.COORDINATOR, contact__user=user,
+        contact__erased_at__isnull=True).exists()
+
+
 def join_request_decide(*, request: JoinRequest, accept: bool, actor, answer: str = ""
                         ) -> JoinRequest:
     with transaction.atomic():

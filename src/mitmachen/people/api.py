@@ -335,3 +335,73 @@ def my_consent(request, contact_id: int, payload: MyConsentIn):
                             text_version=SELF_TEXT_VERSION, actor=request.user)
     return {"detail": _("Your consent has been saved.") if payload.granted
             else _("Your consent has been withdrawn.")}
+
+
+class ApplicationOut(Schema):
+    id: int
+    contact_id: int
+    first_name: str
+    last_name: str
+    email: str
+    message: str
+    status: str
+    confirmed_at: str | None
+
+    @staticmethod
+    def resolve_first_name(obj):
+        return obj.contact.first_name
+
+    @staticmethod
+    def resolve_last_name(obj):
+        return obj.contact.last_name
+
+    @staticmethod
+    def resolve_email(obj):
+        return obj.contact.email
+
+    @staticmethod
+    def resolve_confirmed_at(obj):
+        return obj.confirmed_at.isoformat() if obj.confirmed_at else None
+
+
+class ApplicationDecisionIn(Schema):
+    accept: bool
+    answer: Text(5000) = ""
+    membership_number: Text(30) = ""
+
+
+@router.get("/organisations/{organisation_id}/applications",
+            response={200: list[ApplicationOut], **ERRORS}, auth=bearer,
+            summary="Applications waiting for the board (personal data, logged)")
+@paginate(PageNumberPagination)
+def application_list(request, organisation_id: int):
+    from mitmachen.people.models import MembershipApplication
+
+    organisation = _organisation(request, organisation_id, Perm.MEMBERSHIP_DECIDE)
+    audit_read(actor=request.user, organisation=organisation,
+               what="membership applications (API)")
+    return MembershipApplication.objects.filter(
+        contact__organisation=organisation,
+        status=MembershipApplication.Status.PENDING).select_related("contact")
+
+
+@router.post("/applications/{application_id}/decision", response={200: ApplicationOut,
+             **ERRORS}, auth=bearer, summary="Accept or decline an application")
+def application_decision(request, application_id: int, payload: ApplicationDecisionIn):
+    from django.db import transaction
+
+    from mitmachen.people.models import MembershipApplication
+
+    application = get_object_or_404(MembershipApplication.objects.select_related(
+        "contact__organisation"), pk=application_id)
+    permissions.require(request, Perm.MEMBERSHIP_DECIDE, application.contact.organisation)
+    with transaction.atomic():
+        decided = applications.application_decide(
+            application=application, accept=payload.accept, answer=payload.answer,
+            membership_number=payload.membership_number, actor=request.user)
+        new_account = False
+        if payload.accept:
+            _user, new_account = services.contact_account_link(contact=decided.contact,
+                                                               actor=request.user)
+        notifications.application_decided(request, decided, new_account)
+    return decided

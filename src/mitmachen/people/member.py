@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mitmachen.core.errors import add_to_form
 from mitmachen.groups import services as group_services
-from mitmachen.groups.models import Group
+from mitmachen.groups.models import Group, GroupMember, JoinRequest
 from mitmachen.people import notifications, selectors, services
 from mitmachen.people.forms import JoinForm, ProfileForm, ProposalForm
 from mitmachen.people.models import Consent, Contact
@@ -60,7 +61,11 @@ def me_organisation(request, slug):
     if contact.status != Contact.Status.MEMBER:
         open_groups = open_groups.exclude(audience=Group.Audience.MEMBERS).exclude(
             visibility=Group.Visibility.MEMBERS)
+    coordinated = JoinRequest.objects.filter(
+        status=JoinRequest.Status.PENDING, group__members__contact=contact,
+        group__members__role=GroupMember.Role.COORDINATOR).select_related("group", "contact")
     return render(request, "people/me_organisation.html", {
+        "requests_to_answer": coordinated,
         "contact": contact, "organisation": contact.organisation, "form": form,
         "consent_rows": consent_rows,
         "memberships": contact.group_memberships.select_related("group"),
@@ -132,4 +137,24 @@ def me_propose(request, slug):
         messages.success(request, _("Your proposal has been sent to the board."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("people:me_organisation", slug=slug)
+
+
+@login_required
+@require_POST
+def me_decide(request, slug, request_id):
+    """A group's coordinator answers a join request for that group."""
+    contact = _own_contact(request, slug)
+    join_request = get_object_or_404(JoinRequest.objects.select_related("group"),
+                                     pk=request_id, group__organisation=contact.organisation)
+    if not group_services.may_decide_for(request.user, join_request.group):
+        raise Http404
+    try:
+        group_services.join_request_decide(
+            request=join_request, accept=request.POST.get("decision") == "accept",
+            answer=request.POST.get("answer", "")[:2000], actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The request has been answered."))
     return redirect("people:me_organisation", slug=slug)

@@ -29,6 +29,8 @@ urlpatterns = [
     path("me/<slug:slug>/consent/", member.me_consent, name="me_consent"),
     path("me/<slug:slug>/groups/<int:group_id>/join/", member.me_join, name="me_join"),
     path("me/<slug:slug>/groups/propose/", member.me_propose, name="me_propose"),
+    path("me/<slug:slug>/requests/<int:request_id>/decide/", member.me_decide,
+         name="me_decide"),
     path("o/<slug:slug>/join/", public.apply, name="apply"),
     path("o/<slug:slug>/join/sent/", public.application_sent, name="application_sent"),
     path("join/confirm/<str:token>/", public.application_confirm, name="application_confirm"),
