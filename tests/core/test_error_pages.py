@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 def test_404_page_in_both_languages(client):
     german = client.get("/o/nirgendwo/")
     assert german.status_code == 404 and "Seite nicht gefunden" in german.content.decode()
-    english = client.get("/o/nirgendwo/", HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/o/nirgendwo/")
     assert "Page not found" in english.content.decode()
 
 

@@ -80,7 +80,7 @@ def test_group_coordinator_may_read_but_not_export_or_change(world, login, anna)
 
 def test_detail_shows_history_and_logs_the_read(world, login, anna):
     html = login("kassel_board").get(f"/staff/kassel/contacts/{anna.pk}/").content.decode()
-    assert "kommt mit dem Rad" in html and "+495619201500" in html
+    assert "kommt mit dem Rad" in html and "+49 561 9201500" in html
     assert AuditEntry.objects.filter(action="view", object_id=str(anna.pk)).exists()
 
 

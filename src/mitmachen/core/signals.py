@@ -11,9 +11,7 @@ def _logged_in(sender, request, user, **kwargs):
     audit_record(actor=user, action=AuditEntry.Action.LOGIN, obj=user)
     if request is not None:
         throttle.clear(request, user.email)
-    # The account's language wins over the browser's on the next page.
-    if request is not None and user.language:
-        request.session["_language"] = user.language
+    # No explicit switch yet: the account's language applies (core/language.py).
 
 
 @receiver(user_logged_out)
