@@ -213,3 +213,21 @@ def test_erasure_leaves_nothing_searchable(world, login, anna):
     assert {"export", "delete"} <= actions
     dump = json.dumps(list(AuditEntry.objects.values("object_repr", "changes")))
     assert "Beispiel" not in dump and "anna@example.org" not in dump
+
+
+def test_giving_a_contact_a_login(world, login, anna, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    client = login("kassel_board")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/staff/kassel/contacts/{anna.pk}/account/")
+    anna.refresh_from_db()
+    assert anna.user.email == "anna@example.org" and not anna.user.has_usable_password()
+    assert "/accounts/reset/" in mail.outbox[0].body
+    assert login("kassel_groups").post(
+        f"/staff/kassel/contacts/{anna.pk}/account/").status_code == 403
+    no_mail = services.contact_create(organisation=world.kassel, data={"first_name": "B"},
+                                      actor=None)
+    client.post(f"/staff/kassel/contacts/{no_mail.pk}/account/")
+    no_mail.refresh_from_db()
+    assert no_mail.user is None

@@ -105,6 +105,7 @@ class GroupStatusChange(models.Model):
 
 class JoinRequest(BaseModel):
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("e-mail not yet confirmed")
         PENDING = "pending", _("waiting")
         ACCEPTED = "accepted", _("accepted")
         DECLINED = "declined", _("declined")
@@ -113,9 +114,11 @@ class JoinRequest(BaseModel):
     contact = models.ForeignKey("people.Contact", on_delete=models.CASCADE,
                                 related_name="join_requests")
     message = models.TextField(_("message"), max_length=2000, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     answer = models.TextField(_("answer"), max_length=2000, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Requests from the public page wait for the e-mail to be confirmed (double opt-in).
+    token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -158,3 +158,68 @@ def proposal_decide(*, proposal: GroupProposal, accept: bool, actor,
             group_member_add(group=locked.group, contact=locked.proposed_by, actor=actor,
                              role=GroupMember.Role.COORDINATOR)
     return locked
+
+
+def public_join_request_create(*, group: Group, data: dict, message: str
+                               ) -> tuple[JoinRequest | None, str]:
+    """A visitor without a login asks to join: the request counts once the e-mail is confirmed.
+
+    A known address reuses its contact; the visitor sees the same answer either way.
+    """
+    import hashlib
+    import secrets
+
+    from mitmachen.people.models import Contact
+    from mitmachen.people.services import contact_create
+
+    if group.status == G.DISSOLVED or group.visibility != Group.Visibility.PUBLIC or \
+            group.audience == Group.Audience.MEMBERS:
+        raise ValidationError(_("This group does not take requests from the public page."))
+    email = data["email"].strip().lower()
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        contact = (Contact.objects.select_for_update().filter(
+            organisation=group.organisation, email=email, erased_at__isnull=True).first())
+        if contact is None:
+            contact = contact_create(organisation=group.organisation, actor=None,
+                                     data={**data, "email": email})
+        if GroupMember.objects.filter(group=group, contact=contact).exists() or \
+                JoinRequest.objects.filter(group=group, contact=contact,
+                                           status=JoinRequest.Status.PENDING).exists():
+            return None, ""
+        request = JoinRequest(group=group, contact=contact, message=message,
+                              status=JoinRequest.Status.UNCONFIRMED,
+                              token_digest=hashlib.sha256(token.encode()).hexdigest())
+        request.full_clean(validate_constraints=False)
+        request.save()
+        audit_record(actor=None, action=AuditEntry.Action.CREATE, obj=request,
+                     organisation=group.organisation)
+    return request, token
+
+
+def public_join_request_confirm(*, token: str) -> JoinRequest:
+    import hashlib
+
+    if not token or len(token) > 100:
+        raise ValidationError(_("This confirmation link is not valid."))
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    with transaction.atomic():
+        request = JoinRequest.objects.select_for_update().select_related(
+            "group", "contact").filter(token_digest=digest).first()
+        if request is None or request.contact.erased_at is not None:
+            raise ValidationError(_("This confirmation link is not valid."))
+        if request.status != JoinRequest.Status.UNCONFIRMED:
+            return request
+        if (timezone.now() - request.created_at).days >= 7:
+            raise ValidationError(_("This confirmation link has expired. Please ask again."))
+        if JoinRequest.objects.filter(group=request.group, contact=request.contact,
+                                      status=JoinRequest.Status.PENDING).exists():
+            request.status = JoinRequest.Status.DECLINED
+            request.save(update_fields=["status"])
+            return request
+        request.status = JoinRequest.Status.PENDING
+        request.save(update_fields=["status", "updated_at"])
+        audit_record(actor=None, action=AuditEntry.Action.UPDATE, obj=request,
+                     organisation=request.group.organisation,
+                     changes={"status": ["unconfirmed", "pending"]})
+    return request

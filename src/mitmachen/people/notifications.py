@@ -29,6 +29,23 @@ def application_received(request, contact, token: str) -> None:
         "url": request.build_absolute_uri(reverse("people:application_confirm", args=[token]))})
 
 
+def join_request_received(request, join_request, token: str) -> None:
+    _send(request, join_request.contact, "join_confirm", {
+        "group": join_request.group,
+        "url": request.build_absolute_uri(reverse("groups:public_join_confirm", args=[token]))})
+
+
+def account_ready(request, contact, new_account: bool) -> None:
+    context = {"login_url": request.build_absolute_uri(reverse("core:login"))}
+    if new_account:
+        user = contact.user
+        context["set_password_url"] = request.build_absolute_uri(reverse(
+            "core:password_reset_confirm",
+            args=[urlsafe_base64_encode(force_bytes(user.pk)),
+                  default_token_generator.make_token(user)]))
+    _send(request, contact, "account_ready", context)
+
+
 def already_member(request, organisation, email: str) -> None:
     from mitmachen.people.models import Contact
 

@@ -16,6 +16,8 @@ urlpatterns = [
          name="contact_status"),
     path("staff/<slug:slug>/contacts/<int:pk>/consent/", views.contact_consent,
          name="contact_consent"),
+    path("staff/<slug:slug>/contacts/<int:pk>/account/", views.contact_account,
+         name="contact_account"),
     path("staff/<slug:slug>/contacts/<int:pk>/export/", views.contact_export,
          name="contact_export"),
     path("staff/<slug:slug>/contacts/<int:pk>/erase/", views.contact_erase,

@@ -294,3 +294,21 @@ def application_decide(request, slug, pk):
         messages.success(request, _("The decision has been saved and the applicant has been "
                                     "notified."))
     return redirect("people:application_queue", slug=slug)
+
+
+@login_required
+@require_POST
+def contact_account(request, slug, pk):
+    """Give a contact a login, so they can manage their profile, consents and groups."""
+    organisation = staff_organisation(request, slug, Perm.CONTACT_CHANGE)
+    contact = owned_or_404(Contact.objects.filter(erased_at__isnull=True), organisation, pk=pk)
+    try:
+        with transaction.atomic():
+            _user, created = services.contact_account_link(contact=contact, actor=request.user)
+            notifications.account_ready(request, contact, created)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, _("%(email)s has been sent a link to log in.")
+                         % {"email": contact.email})
+    return redirect(contact.get_absolute_url())
