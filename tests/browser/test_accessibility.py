@@ -77,7 +77,7 @@ def test_staff_page_has_no_serious_violations(
 
 # Pages of the board and of a member, with some content on them.
 BOARD_PAGES = ["/staff/kassel/applications/", "/staff/kassel/groups/", "contact", "group",
-               "/me/", "/me/kassel/"]
+               "/me/", "/me/kassel/", "join"]
 
 
 @pytest.mark.parametrize("path", BOARD_PAGES)
@@ -102,8 +102,13 @@ def test_board_and_member_pages_have_no_serious_violations(
         organisation=world.kassel, message="Hallo", consents=[],
         data={"first_name": "C", "last_name": "D", "email": "c@example.org"})
     applications.application_confirm(token=token)
+    from mitmachen.groups.services import group_create
+
+    open_group = group_create(organisation=world.kassel, name="Offenes Plenum", kind="plenum",
+                              audience="open", actor=None)
     path = {"contact": f"/staff/kassel/contacts/{contact.pk}/",
-            "group": f"/staff/kassel/groups/{group.pk}/"}.get(path, path)
+            "group": f"/staff/kassel/groups/{group.pk}/",
+            "join": f"/o/kassel/groups/{open_group.pk}/join/"}.get(path, path)
     login_with_session(page.context, live_server.url, board)
     response = page.goto(f"{live_server.url}{path}")
     assert response.status == 200, f"{path} answered {response.status}"
