@@ -15,3 +15,8 @@ def add_to_form(form, exc: ValidationError) -> None:
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+def text_of(exc: ValidationError) -> str:
+    """All messages of a ValidationError as one line, for a flash message."""
+    return " ".join(message for messages in messages_of(exc).values() for message in messages)

@@ -7,15 +7,11 @@ from django.views.decorators.http import require_POST
 
 from mitmachen.core import permissions
 from mitmachen.core.audit import audit_read
+from mitmachen.core.errors import text_of
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
 from mitmachen.groups import services
 from mitmachen.groups.models import Group, GroupProposal, JoinRequest
-
-
-def _message(exc: ValidationError) -> str:
-    return " ".join(m for ms in exc.message_dict.values() for m in ms) \
-        if hasattr(exc, "error_dict") else " ".join(exc.messages)
 
 
 @login_required
@@ -62,7 +58,7 @@ def group_status(request, slug, pk):
                                      actor=request.user,
                                      reason=request.POST.get("reason", "")[:300])
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, text_of(exc))
     else:
         messages.success(request, _("The group's status has been changed."))
     return redirect("groups:staff_detail", slug=slug, pk=group.pk)
@@ -79,7 +75,7 @@ def request_decide(request, slug, pk):
                                      answer=request.POST.get("answer", "")[:2000],
                                      actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, text_of(exc))
     else:
         messages.success(request, _("The request has been answered."))
     return redirect("groups:staff_list", slug=slug)
@@ -101,7 +97,7 @@ def proposal_decide(request, slug, pk):
         services.proposal_decide(proposal=proposal, accept=request.POST.get("decision") ==
                                  "accept", actor=request.user, founding_members_needed=needed)
     except ValidationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, text_of(exc))
     else:
         messages.success(request, _("The proposal has been decided."))
     return redirect("groups:staff_list", slug=slug)

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mitmachen.core.errors import add_to_form
+from mitmachen.core.errors import add_to_form, text_of
 from mitmachen.groups import services as group_services
 from mitmachen.groups.models import Group, GroupMember, JoinRequest
 from mitmachen.people import notifications, selectors, services
@@ -101,7 +101,7 @@ def me_consent(request, slug):
             messages.success(request, _("Your consent has been saved.") if granted
                              else _("Your consent has been withdrawn."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, text_of(exc))
     return redirect("people:me_organisation", slug=slug)
 
 
@@ -116,7 +116,7 @@ def me_join(request, slug, group_id):
             group_services.join_request_create(group=group, contact=contact, actor=request.user,
                                                message=form.cleaned_data["message"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, text_of(exc))
         else:
             messages.success(request, _("Your request has been sent to the group's "
                                         "coordinators."))
@@ -154,7 +154,7 @@ def me_decide(request, slug, request_id):
             request=join_request, accept=request.POST.get("decision") == "accept",
             answer=request.POST.get("answer", "")[:2000], actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, text_of(exc))
     else:
         messages.success(request, _("The request has been answered."))
     return redirect("people:me_organisation", slug=slug)

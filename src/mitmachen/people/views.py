@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from mitmachen.core import permissions
 from mitmachen.core.audit import audit_read, audit_record
-from mitmachen.core.errors import add_to_form
+from mitmachen.core.errors import add_to_form, text_of
 from mitmachen.core.models import AuditEntry, Job
 from mitmachen.core.paging import page_of
 from mitmachen.core.roles import Perm
@@ -164,7 +164,7 @@ def contact_status(request, slug, pk):
                 reason=form.cleaned_data["reason"],
                 membership_number=form.cleaned_data["membership_number"] or None)
         except ValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+            messages.error(request, text_of(exc))
         else:
             messages.success(request, _("The status has been changed."))
     else:
@@ -212,7 +212,7 @@ def contact_bulk(request, slug):
         job = bulk.bulk_start(organisation=organisation, contact_ids=data["contacts"],
                               action=data["action"], params=params, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, text_of(exc))
         return redirect("people:contact_list", slug=slug)
     return redirect("people:job", slug=slug, pk=job.pk)
 
@@ -288,8 +288,7 @@ def application_decide(request, slug, pk):
                                                                    actor=request.user)
             notifications.application_decided(request, decided, new_account)
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms)
-                       if hasattr(exc, "error_dict") else " ".join(exc.messages))
+        messages.error(request, text_of(exc))
     else:
         messages.success(request, _("The decision has been saved and the applicant has been "
                                     "notified."))
@@ -307,7 +306,7 @@ def contact_account(request, slug, pk):
             _user, created = services.contact_account_link(contact=contact, actor=request.user)
             notifications.account_ready(request, contact, created)
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, text_of(exc))
     else:
         messages.success(request, _("%(email)s has been sent a link to log in.")
                          % {"email": contact.email})
