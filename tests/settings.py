@@ -1,6 +1,7 @@
 """Test settings: the real settings module, read with a test environment."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("MITMACHEN_HTTPS", "false")
 os.environ.setdefault("MITMACHEN_MANIFEST_STATIC", "false")
@@ -12,3 +13,11 @@ from mitmachen.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# A file, not memory, so that a worker started by a test as its own process sees the same
+# database (tests/messaging). pytest-django adds a suffix per xdist worker.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) /
+                                                f"mitmachen-test-{os.getpid()}.sqlite3")}

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "mitmachen.people",
     "mitmachen.groups",
     "mitmachen.events",
+    "mitmachen.messaging",
     "mitmachen.api",
 ]
 
@@ -177,3 +178,11 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+
+# Outbox (messaging): retries with backoff; a claim older than the lease counts as abandoned.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+OUTBOX_BATCH = env_int("OUTBOX_BATCH", 200)
+MESSAGE_ID_DOMAIN = env_str("MESSAGE_ID_DOMAIN", "mitmachen.invalid")
+SIGNAL_API_URL = env_str("SIGNAL_API_URL")  # signal-cli-rest-api, e.g. http://127.0.0.1:8080
+SIGNAL_NUMBER = env_str("SIGNAL_NUMBER")

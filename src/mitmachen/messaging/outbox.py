@@ -1,0 +1,207 @@
+"""The outbox: one entry point for every message, and the worker loop that delivers them.
+
+`message_queue()` writes a row inside the caller's transaction; nothing leaves the building
+unless that transaction commits. `deliver()` claims due rows, sends them, and marks each one
+sent as soon as the SMTP server (or the Signal API) has accepted it.
+
+Exactly once: a worker stopped with SIGTERM or Ctrl-C finishes the message in flight and hands
+its other claimed rows back. A worker killed outright (SIGKILL, power loss) leaves its claim to
+expire after OUTBOX_LEASE_SECONDS; only a message accepted by the server in the last
+millisecond before the kill can then go out twice, with the same Message-ID (decision 0012).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import socket
+import threading
+import urllib.request
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mitmachen.messaging.models import Message
+
+log = logging.getLogger("mitmachen.outbox")
+stop_requested = threading.Event()
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=settings.MESSAGE_ID_DOMAIN)
+
+
+def message_queue(*, organisation, channel: str, to_address: str, body_text: str,
+                  subject: str = "", body_html: str = "", to_name: str = "", contact=None,
+                  mailing=None, attachments=(), headers=None, sensitive: bool = False,
+                  kick: bool = True) -> Message:
+    """Queue one message in the current transaction; it is delivered after the commit."""
+    message = Message.objects.create(
+        organisation=organisation, channel=channel, to_address=to_address, to_name=to_name,
+        subject=subject, body_text=body_text, body_html=body_html, contact=contact,
+        mailing=mailing, headers=headers or {}, sensitive=sensitive,
+        message_id=new_message_id(),
+        attachments=[{"filename": name, "content_type": content_type,
+                      "b64": base64.b64encode(content).decode()}
+                     for name, content, content_type in attachments],
+    )
+    if kick:
+        transaction.on_commit(kick_worker)
+    return message
+
+
+def kick_worker(run_after=None) -> None:
+    from mitmachen.messaging.tasks import outbox_flush
+
+    try:
+        task = outbox_flush.using(run_after=run_after) if run_after else outbox_flush
+        task.enqueue()
+    except Exception:  # the rows are safe in the outbox; the next flush picks them up
+        log.exception("could not enqueue the outbox flush")
+
+
+def _due() -> Q:
+    stale = timezone.now() - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    return (Q(status=Message.Status.QUEUED, next_attempt_at__lte=timezone.now())
+            | Q(status=Message.Status.SENDING, claimed_at__lt=stale))
+
+
+def claim(worker: str, limit: int) -> list[Message]:
+    """Take up to `limit` due messages for this worker. Two workers never get the same row."""
+    with transaction.atomic():
+        queryset = Message.objects.filter(_due()).exclude(
+            channel__in=[Message.Channel.LETTER, Message.Channel.WHATSAPP]).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True)
+        ids = list(queryset.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Message.objects.filter(id__in=ids).update(
+            status=Message.Status.SENDING, claimed_at=timezone.now(), claimed_by=worker)
+    return list(Message.objects.filter(id__in=ids, claimed_by=worker).order_by("id"))
+
+
+def _email(message: Message, smtp) -> None:
+    mail = EmailMultiAlternatives(
+        subject=message.subject, body=message.body_text,
+        to=[f"{message.to_name} <{message.to_address}>" if message.to_name
+            else message.to_address],
+        connection=smtp,
+        headers={"Message-ID": message.message_id, **message.headers},
+    )
+    if message.body_html:
+        mail.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        mail.attach(attachment["filename"], base64.b64decode(attachment["b64"]),
+                    attachment["content_type"])
+    mail.send()
+
+
+def _signal(message: Message) -> None:
+    if not settings.SIGNAL_API_URL.startswith(("http://", "https://")) or \
+            not settings.SIGNAL_NUMBER:
+        raise RuntimeError("Signal is not configured (SIGNAL_API_URL, SIGNAL_NUMBER)")
+    body = json.dumps({"message": message.body_text, "number": settings.SIGNAL_NUMBER,
+                       "recipients": [message.to_address]}).encode()
+    request = urllib.request.Request(  # noqa: S310 (an http(s) URL from the settings)
+        f"{settings.SIGNAL_API_URL.rstrip('/')}/v2/send",
+        data=body, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (configured URL)
+        if response.status >= 300:
+            raise RuntimeError(f"Signal API answered {response.status}")
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def _failed(message: Message, error: Exception) -> None:
+    attempts = message.attempts + 1
+    final = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    Message.objects.filter(pk=message.pk, claimed_by=message.claimed_by).update(
+        status=Message.Status.FAILED if final else Message.Status.QUEUED,
+        attempts=attempts, next_attempt_at=timezone.now() + _backoff(attempts),
+        last_error=str(error)[:500], claimed_by="", claimed_at=None)
+    log.warning("message not delivered", extra={
+        "message_pk": message.pk, "channel": message.channel, "attempt": attempts,
+        "final": final, "error": type(error).__name__})
+
+
+def deliver(*, worker: str | None = None, batch: int | None = None, once: bool = False) -> int:
+    """Deliver due messages until none are left (or one batch with `once`). Returns the count."""
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    batch = batch or settings.OUTBOX_BATCH
+    delivered = 0
+    smtp = None
+    try:
+        while not stop_requested.is_set():
+            messages = claim(worker, batch)
+            if not messages:
+                break
+            for index, message in enumerate(messages):
+                if stop_requested.is_set():
+                    # Hand the rest of the claim back at once instead of waiting for the lease.
+                    Message.objects.filter(id__in=[m.id for m in messages[index:]],
+                                           claimed_by=worker,
+                                           status=Message.Status.SENDING).update(
+                        status=Message.Status.QUEUED, claimed_by="", claimed_at=None)
+                    break
+                try:
+                    if message.channel == Message.Channel.EMAIL:
+                        if smtp is None:
+                            smtp = get_connection()
+                            smtp.open()
+                        _email(message, smtp)
+                    else:
+                        _signal(message)
+                except Exception as error:  # noqa: BLE001 (any failure is retried)
+                    if smtp is not None:
+                        smtp.close()
+                        smtp = None
+                    _failed(message, error)
+                    continue
+                Message.objects.filter(pk=message.pk, claimed_by=worker).update(
+                    status=Message.Status.SENT, sent_at=timezone.now(), last_error="")
+                delivered += 1
+            if once:
+                break
+    finally:
+        if smtp is not None:
+            smtp.close()
+    if delivered:
+        log.info("outbox delivered", extra={"count": delivered, "worker": worker})
+    _schedule_retry()
+    return delivered
+
+
+def _schedule_retry() -> None:
+    """Make sure a flush runs when the next retry is due."""
+    next_retry = (Message.objects.filter(status=Message.Status.QUEUED, attempts__gt=0)
+                  .order_by("next_attempt_at").values_list("next_attempt_at", flat=True)
+                  .first())
+    if next_retry is not None and next_retry > timezone.now():
+        kick_worker(run_after=next_retry)
+
+
+def retry(*, message: Message, actor) -> Message:
+    """Staff send a failed message again."""
+    from mitmachen.core.audit import audit_record
+    from mitmachen.core.models import AuditEntry
+
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
+            status=Message.Status.QUEUED, next_attempt_at=timezone.now(), attempts=0,
+            claimed_by="", claimed_at=None)
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=message,
+                     organisation=message.organisation,
+                     changes={"status": ["failed", "queued"]})
+        transaction.on_commit(kick_worker)
+    message.refresh_from_db()
+    return message
