@@ -8,6 +8,7 @@ os.environ.setdefault("MITMACHEN_MANIFEST_STATIC", "false")
 os.environ["EMAIL_URL"] = "locmem://"
 
 from mitmachen.settings import *  # noqa: E402, F403
+from mitmachen.settings import DATABASES  # noqa: E402
 
 # Argon2 with a small cost: the same algorithm as production, without a second per login.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
