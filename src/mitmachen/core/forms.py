@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from mitmachen.core import throttle
@@ -25,6 +25,19 @@ class LoginForm(AuthenticationForm):
         if email and self.request is not None and throttle.is_locked(self.request, email):
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         return super().clean()
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, but the mail goes through the outbox like every other message."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None):
+        from mitmachen.messaging.outbox import email_from_templates
+
+        user = context.get("user")
+        email_from_templates(to=to_email, template="core/email/password_reset",
+                             context=context, language=getattr(user, "language", "de"),
+                             sensitive=True)
 
 
 class PasswordSetForm(SetPasswordForm):

@@ -22,8 +22,9 @@ class Message(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
+    # Empty for the platform's own mails to an account (password reset).
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
-                                     related_name="messages")
+                                     null=True, blank=True, related_name="messages")
     contact = models.ForeignKey("people.Contact", on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="messages")
     mailing = models.ForeignKey("messaging.Mailing", on_delete=models.CASCADE, null=True,

@@ -205,3 +205,23 @@ def retry(*, message: Message, actor) -> Message:
         transaction.on_commit(kick_worker)
     message.refresh_from_db()
     return message
+
+
+def email_from_templates(*, to: str, template: str, context: dict, language: str,
+                         organisation=None, contact=None, sensitive: bool = False) -> Message:
+    """Render `<template>_subject.txt` and `<template>.txt` (and `.html` when it exists) in the
+    recipient's language and queue the e-mail."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import render_to_string
+    from django.utils.translation import override
+
+    with override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        text = render_to_string(f"{template}.txt", context)
+        try:
+            html = render_to_string(f"{template}.html", context)
+        except TemplateDoesNotExist:
+            html = ""
+    return message_queue(organisation=organisation, contact=contact,
+                         channel=Message.Channel.EMAIL, to_address=to, subject=subject,
+                         body_text=text, body_html=html, sensitive=sensitive)

@@ -1,27 +1,23 @@
-"""E-mails to people about their application and consents.
+"""E-mails to people about their application, consents and logins, through the outbox.
 
-Sent after the transaction commits through Django's mailer until the outbox exists (decision
-0004); the texts are templates in the person's language.
+The texts are templates in the person's language; links that log someone in or confirm
+something make the message sensitive (no content in logs or staff lists).
 """
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import override
 
 
 def _send(request, contact, template: str, context: dict) -> None:
+    from mitmachen.messaging.outbox import email_from_templates
+
     context = {"contact": contact, "organisation": contact.organisation,
                "site": request.build_absolute_uri("/").rstrip("/"), **context}
-    with override(contact.language):
-        subject = render_to_string(f"people/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"people/email/{template}.txt", context)
-    recipient = contact.email
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+    email_from_templates(to=contact.email, template=f"people/email/{template}",
+                         context=context, language=contact.language,
+                         organisation=contact.organisation, contact=contact, sensitive=True)
 
 
 def application_received(request, contact, token: str) -> None:
