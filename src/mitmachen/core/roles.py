@@ -36,6 +36,7 @@ class Perm:
     CONTACT_ERASE = "contact.erase"
     MEMBERSHIP_DECIDE = "membership.decide"
     GROUP_FOUND = "group.found"
+    MAILING_SEND = "mailing.send"
 
 
 ALL_ROLES = frozenset(Role)
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     Perm.CONTACT_ERASE: frozenset({Role.BOARD, Role.ADMINISTRATOR}),
     Perm.MEMBERSHIP_DECIDE: frozenset({Role.BOARD}),
     Perm.GROUP_FOUND: frozenset({Role.BOARD}),
+    Perm.MAILING_SEND: frozenset({Role.BOARD, Role.GROUP_COORDINATOR, Role.EVENT_ORGANISER}),
 }
 
 

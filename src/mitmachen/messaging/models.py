@@ -77,7 +77,14 @@ class Mailing(models.Model):
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
                                      related_name="mailings")
+    class Kind(models.TextChoices):
+        EMAIL_OR_LETTER = "email_or_letter", _("e-mail, or a letter without e-mail")
+        SIGNAL = "signal", _("Signal")
+        WHATSAPP = "whatsapp", _("WhatsApp (sent from your phone)")
+
     purpose = models.CharField(_("purpose"), max_length=20)  # a Consent.Purpose value
+    kind = models.CharField(_("channels"), max_length=20, choices=Kind.choices,
+                            default=Kind.EMAIL_OR_LETTER)
     audience = models.JSONField(_("recipients"), default=dict)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"), max_length=50000)

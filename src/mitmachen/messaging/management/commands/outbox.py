@@ -21,7 +21,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         total = 0
+        from mitmachen.messaging.mailings import send_scheduled
+
         while not outbox.stop_requested.is_set():
+            send_scheduled()
             total += outbox.deliver(batch=batch)
             if once:
                 break

@@ -1,0 +1,293 @@
+"""Mailings: who gets what on which channel, personalised texts, and sending via the outbox."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from mitmachen.core.audit import audit_record
+from mitmachen.core.models import AuditEntry
+from mitmachen.messaging.models import Mailing, Message
+from mitmachen.messaging.outbox import kick_worker, new_message_id
+from mitmachen.people.models import Consent, Contact
+from mitmachen.people.selectors import reachable
+
+# Placeholders are {{ name }} and nothing else: a mailing text is not a template language.
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+UNSUBSCRIBE_SALT = "mitmachen.unsubscribe"
+PLACEHOLDERS = {
+    "anrede": "salutation", "vorname": "first_name", "nachname": "last_name", "name": "name",
+    "organisation": "organisation", "abmelden": "unsubscribe_url",
+}
+
+
+@dataclass
+class Plan:
+    email: list[Contact] = field(default_factory=list)
+    letter: list[Contact] = field(default_factory=list)
+    messenger: list[Contact] = field(default_factory=list)
+    unreachable: list[Contact] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.email) + len(self.letter) + len(self.messenger)
+
+
+def audience_contacts(organisation, audience: dict):
+    """The contacts an audience description names, always within the organisation."""
+    contacts = Contact.objects.filter(organisation=organisation, erased_at__isnull=True)
+    kind = audience.get("kind")
+    if kind == "members":
+        return contacts.filter(status=Contact.Status.MEMBER)
+    if kind == "group":
+        return contacts.filter(group_memberships__group_id=audience.get("group_id"),
+                               group_memberships__group__organisation=organisation).distinct()
+    if kind == "contacts":
+        from mitmachen.people.views import _filtered
+
+        form, matching = _filtered(QueryDict(audience.get("query", "")), organisation)
+        if form.is_bound and not form.is_valid():
+            raise ValidationError(_("The contact filter is not valid."))
+        return matching
+    raise ValidationError(_("Choose who gets the mailing."))
+
+
+def _has_postal_address(contact: Contact) -> bool:
+    return bool(contact.street and contact.postcode and contact.city)
+
+
+def plan(mailing: Mailing) -> Plan:
+    """Who gets an e-mail, who a letter, who a messenger message, and who cannot be reached."""
+    contacts = list(audience_contacts(mailing.organisation, mailing.audience)
+                    .order_by("last_name", "first_name", "id"))
+    result = Plan()
+    if mailing.kind != Mailing.Kind.EMAIL_OR_LETTER:
+        channel = Consent.Channel.SIGNAL if mailing.kind == Mailing.Kind.SIGNAL \
+            else Consent.Channel.WHATSAPP
+        ok = set(reachable(mailing.organisation, channel, mailing.purpose).values_list(
+            "pk", flat=True))
+        for contact in contacts:
+            (result.messenger if contact.pk in ok else result.unreachable).append(contact)
+        return result
+    by_email = set(reachable(mailing.organisation, Consent.Channel.EMAIL, mailing.purpose)
+                   .values_list("pk", flat=True))
+    by_post = set(reachable(mailing.organisation, Consent.Channel.POST, mailing.purpose)
+                  .values_list("pk", flat=True))
+    # Members are invited to their assemblies by post unless they said no to post.
+    refused_post = set(Consent.objects.filter(
+        contact__in=contacts, channel=Consent.Channel.POST, purpose=mailing.purpose,
+        granted=False).values_list("contact_id", flat=True)) - by_post
+    for contact in contacts:
+        if contact.pk in by_email:
+            result.email.append(contact)
+        elif _has_postal_address(contact) and (
+                contact.pk in by_post or (
+                    mailing.purpose == Consent.Purpose.INVITATIONS
+                    and contact.status == Contact.Status.MEMBER
+                    and contact.pk not in refused_post)):
+            result.letter.append(contact)
+        else:
+            result.unreachable.append(contact)
+    return result
+
+
+KNOWN = set(PLACEHOLDERS) | set(PLACEHOLDERS.values())
+
+
+def _check_template(text: str, field_name: str) -> None:
+    unknown = sorted({name for name in PLACEHOLDER.findall(text) if name not in KNOWN})
+    leftover = PLACEHOLDER.sub("", text)
+    if unknown or "{{" in leftover or "}}" in leftover or "{%" in text:
+        raise ValidationError({field_name: _(
+            "Unknown or broken placeholder%(names)s. Use {{ anrede }}, {{ vorname }}, "
+            "{{ nachname }}, {{ name }} or {{ organisation }}.")
+            % {"names": (": " + ", ".join(unknown)) if unknown else ""}})
+
+
+def fill(text: str, values: dict) -> str:
+    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), "")), text)
+
+
+def unsubscribe_url(request_base: str, contact: Contact, purpose: str) -> str:
+    token = signing.dumps({"c": contact.pk, "p": purpose}, salt=UNSUBSCRIBE_SALT)
+    return f"{request_base}{reverse('messaging:unsubscribe', args=[token])}"
+
+
+def personal_context(mailing: Mailing, contact: Contact, base_url: str) -> dict:
+    with override(contact.language):
+        salutation = (_("Hello %(name)s,") % {"name": contact.first_name}) \
+            if contact.first_name else _("Hello,")
+    values = {
+        "salutation": salutation, "first_name": contact.first_name,
+        "last_name": contact.last_name, "name": contact.full_name,
+        "organisation": mailing.organisation.name,
+        "unsubscribe_url": unsubscribe_url(base_url, contact, mailing.purpose),
+    }
+    # German placeholders ({{ vorname }}) and English ones ({{ first_name }}) both work.
+    return {**values, **{german: values[english] for german, english in PLACEHOLDERS.items()}}
+
+
+def render(mailing: Mailing, contact: Contact, base_url: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of one recipient's copy."""
+    context = personal_context(mailing, contact, base_url)
+    subject = " ".join(fill(mailing.subject, context).split())
+    text = fill(mailing.body, context)
+    if mailing.purpose == Consent.Purpose.NEWSLETTER:
+        with override(contact.language):
+            text += "\n\n-- \n" + _("Unsubscribe: %(url)s") % {
+                "url": context["unsubscribe_url"]}
+    return subject, text, linebreaks(escape(text), autoescape=False)
+
+
+def mailing_create(*, organisation, subject: str, body: str, purpose: str, audience: dict,
+                   actor, kind: str = Mailing.Kind.EMAIL_OR_LETTER) -> Mailing:
+    mailing = Mailing(organisation=organisation, subject=subject, body=body, purpose=purpose,
+                      audience=audience, kind=kind, created_by=actor)
+    if purpose not in Consent.Purpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose.")})
+    for value, name in ((subject, "subject"), (body, "body")):
+        if not value.strip() or "\x00" in value:
+            raise ValidationError({name: _("This field cannot be empty.")})
+        _check_template(value, name)
+    audience_contacts(organisation, audience)  # refuses an unreadable audience early
+    with transaction.atomic():
+        mailing.save()
+        audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=mailing,
+                     organisation=organisation)
+    return mailing
+
+
+def mailing_send(*, mailing: Mailing, actor, base_url: str, when=None) -> Mailing:
+    """Queue every recipient's copy in one transaction (or schedule that for later)."""
+    with transaction.atomic():
+        locked = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        if locked.status not in {Mailing.Status.DRAFT, Mailing.Status.SCHEDULED}:
+            raise ValidationError(_("This mailing has been sent already."))
+        if when is not None and when > timezone.now():
+            locked.status = Mailing.Status.SCHEDULED
+            locked.scheduled_for = when
+            locked.save(update_fields=["status", "scheduled_for"])
+            transaction.on_commit(lambda: _schedule(locked.pk, when, base_url))
+            audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
+                         organisation=locked.organisation,
+                         changes={"scheduled_for": [None, when.isoformat()]})
+            return locked
+        who = plan(locked)
+        now = timezone.now()
+        rows = []
+        by_email = {c.pk for c in who.email}
+        by_letter = {c.pk for c in who.letter}
+        for contact in who.email + who.letter + who.messenger:
+            subject, text, html = render(locked, contact, base_url)
+            if contact.pk in by_email:
+                channel, address = Message.Channel.EMAIL, contact.email
+            elif contact.pk in by_letter:
+                channel = Message.Channel.LETTER
+                address = "\n".join([contact.full_name, contact.street,
+                                     f"{contact.postcode} {contact.city}"])
+            else:
+                channel = Message.Channel.SIGNAL if locked.kind == Mailing.Kind.SIGNAL \
+                    else Message.Channel.WHATSAPP
+                address = contact.messenger_phone
+            headers = {}
+            if locked.purpose == Consent.Purpose.NEWSLETTER and channel == Message.Channel.EMAIL:
+                url = unsubscribe_url(base_url, contact, locked.purpose)
+                headers = {"List-Unsubscribe": f"<{url}>",
+                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+            rows.append(Message(
+                organisation=locked.organisation, contact=contact, mailing=locked,
+                channel=channel, to_name=contact.full_name, to_address=address,
+                subject=subject, body_text=text, body_html=html if channel == "email" else "",
+                headers=headers, message_id=new_message_id(), next_attempt_at=now))
+        Message.objects.bulk_create(rows, batch_size=1000)
+        locked.status = Mailing.Status.SENDING if who.email or who.messenger \
+            else Mailing.Status.SENT
+        locked.sent_at = now
+        locked.save(update_fields=["status", "sent_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
+                     organisation=locked.organisation,
+                     changes={"recipients": {"email": len(who.email), "letter": len(who.letter),
+                                             "messenger": len(who.messenger),
+                                             "unreachable": len(who.unreachable)}})
+        transaction.on_commit(kick_worker)
+    return locked
+
+
+def _schedule(mailing_id: int, when, base_url: str) -> None:
+    from mitmachen.messaging.tasks import mailing_due
+
+    try:
+        mailing_due.using(run_after=when).enqueue(mailing_id, base_url)
+    except Exception:  # the backend cannot defer: send_scheduled() picks it up
+        import logging
+
+        logging.getLogger("mitmachen.outbox").exception("could not schedule mailing")
+
+
+def send_scheduled(base_url: str = "") -> int:
+    """Send the scheduled mailings that are due (the task, or `mitmachen outbox`, calls it)."""
+    count = 0
+    for mailing in Mailing.objects.filter(status=Mailing.Status.SCHEDULED,
+                                          scheduled_for__lte=timezone.now()):
+        mailing_send(mailing=mailing, actor=mailing.created_by,
+                     base_url=base_url or _site_url())
+        count += 1
+    return count
+
+
+def _site_url() -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL
+
+
+def test_send(*, mailing: Mailing, contact: Contact, to_email: str, base_url: str) -> Message:
+    """One copy, rendered for `contact`, to the author's own address."""
+    from mitmachen.messaging.outbox import message_queue
+
+    subject, text, html = render(mailing, contact, base_url)
+    with transaction.atomic():
+        return message_queue(organisation=mailing.organisation, channel=Message.Channel.EMAIL,
+                             to_address=to_email, subject=f"[Test] {subject}", body_text=text,
+                             body_html=html)
+
+
+def manual_done(*, mailing: Mailing, channel: str, actor) -> int:
+    """Letters printed and posted, or WhatsApp messages sent from the organiser's phone."""
+    if channel not in {Message.Channel.LETTER, Message.Channel.WHATSAPP}:
+        raise ValidationError(_("Only letters and WhatsApp messages are sent by hand."))
+    with transaction.atomic():
+        count = mailing.messages.filter(channel=channel, status=Message.Status.QUEUED).update(
+            status=Message.Status.SENT, sent_at=timezone.now())
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=mailing,
+                     organisation=mailing.organisation, changes={f"{channel}_done": count})
+        if not mailing.messages.exclude(status=Message.Status.SENT).exists():
+            Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENT)
+    return count
+
+
+def unsubscribe(*, token: str) -> Contact:
+    """Withdraw the consent a newsletter was sent under (the personal link, no login)."""
+    from mitmachen.people.services import consent_record
+
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=60 * 60 * 24 * 365 * 2)
+    except signing.BadSignature:
+        raise ValidationError(_("This link is not valid.")) from None
+    contact = Contact.objects.filter(pk=data.get("c"), erased_at__isnull=True).first()
+    if contact is None or data.get("p") not in Consent.Purpose.values:
+        raise ValidationError(_("This link is not valid."))
+    consent_record(contact=contact, channel=Consent.Channel.EMAIL, purpose=data["p"],
+                   granted=False, source=Consent.Source.SELF, text_version="unsubscribe-link",
+                   actor=None)
+    return contact
