@@ -27,6 +27,8 @@ STAFF_PAGES = {
     "/staff/{slug}/contacts/new/": {"kassel_board", "kassel_admin"},
     "/staff/{slug}/applications/": {"kassel_board"},
     "/staff/{slug}/groups/": {"kassel_board", "kassel_groups"},
+    "/staff/{slug}/mailings/": {"kassel_board", "kassel_groups", "kassel_events"},
+    "/staff/{slug}/mailings/new/": {"kassel_board", "kassel_groups", "kassel_events"},
 }
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
                 "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",

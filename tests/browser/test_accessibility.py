@@ -77,7 +77,8 @@ def test_staff_page_has_no_serious_violations(
 
 # Pages of the board and of a member, with some content on them.
 BOARD_PAGES = ["/staff/kassel/applications/", "/staff/kassel/groups/", "contact", "group",
-               "/me/", "/me/kassel/", "join"]
+               "/me/", "/me/kassel/", "join", "/staff/kassel/mailings/",
+               "/staff/kassel/mailings/new/", "mailing-draft", "mailing-sent"]
 
 
 @pytest.mark.parametrize("path", BOARD_PAGES)
@@ -106,7 +107,18 @@ def test_board_and_member_pages_have_no_serious_violations(
 
     open_group = group_create(organisation=world.kassel, name="Offenes Plenum", kind="plenum",
                               audience="open", actor=None)
-    path = {"contact": f"/staff/kassel/contacts/{contact.pk}/",
+    from mitmachen.messaging import mailings
+
+    draft = mailings.mailing_create(organisation=world.kassel, subject="Einladung",
+                                    body="{{ anrede }} Text", purpose="invitations",
+                                    audience={"kind": "members"}, actor=board)
+    sent = mailings.mailing_create(organisation=world.kassel, subject="Gesendet",
+                                   body="{{ anrede }} Text", purpose="invitations",
+                                   audience={"kind": "members"}, actor=board)
+    mailings.mailing_send(mailing=sent, actor=board, base_url=live_server.url)
+    path = {"mailing-draft": f"/staff/kassel/mailings/{draft.pk}/",
+            "mailing-sent": f"/staff/kassel/mailings/{sent.pk}/",
+            "contact": f"/staff/kassel/contacts/{contact.pk}/",
             "group": f"/staff/kassel/groups/{group.pk}/",
             "join": f"/o/kassel/groups/{open_group.pk}/join/"}.get(path, path)
     login_with_session(page.context, live_server.url, board)

@@ -231,3 +231,14 @@ def test_whatsapp_is_prepared_for_the_phone(world, login):
     html = login("kassel_board").get(f"/staff/kassel/mailings/{mailing.pk}/").content.decode()
     assert "https://wa.me/4915123456789?text=Dienstag%2019%20Uhr" in html
     assert not Contact.objects.filter(pk=activist.pk, erased_at__isnull=False).exists()
+
+
+def test_the_dashboard_shows_failures_and_letters_to_print(world, people, login):
+    mailing = _mailing(world)
+    mailings.mailing_send(mailing=mailing, actor=None, base_url=BASE)
+    Message.objects.filter(channel="email").update(status="failed", last_error="550 unknown")
+    html = login("kassel_board").get("/dashboard/").content.decode()
+    assert "/staff/kassel/mailings/#failures" in html
+    assert html.count("/staff/kassel/mailings/") >= 2
+    assert "/staff/kassel/mailings/" not in login("kassel_treasurer").get(
+        "/dashboard/").content.decode()

@@ -18,6 +18,7 @@ class Item:
 CONTRIBUTORS = [
     "mitmachen.organisations.dashboard.items",
     "mitmachen.people.dashboard.items",
+    "mitmachen.messaging.dashboard.items",
     "mitmachen.groups.dashboard.items",
     "mitmachen.events.dashboard.items",
     "mitmachen.core.dashboard_items.items",

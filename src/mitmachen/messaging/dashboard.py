@@ -1,0 +1,30 @@
+from django.urls import reverse
+from django.utils.translation import ngettext
+
+from mitmachen.core.dashboard import Item
+from mitmachen.core.roles import Role
+from mitmachen.messaging.models import Mailing, Message
+
+
+def items(user, organisation, roles):
+    if not roles & {Role.BOARD, Role.GROUP_COORDINATOR, Role.EVENT_ORGANISER}:
+        return []
+    found = []
+    failed = Message.objects.filter(organisation=organisation,
+                                    status=Message.Status.FAILED).count()
+    if failed:
+        found.append(Item(ngettext("%(n)d message could not be delivered",
+                                   "%(n)d messages could not be delivered", failed)
+                          % {"n": failed},
+                          reverse("messaging:mailing_list", args=[organisation.slug]) +
+                          "#failures", "warning"))
+    letters = Message.objects.filter(organisation=organisation, channel=Message.Channel.LETTER,
+                                     status=Message.Status.QUEUED)
+    mailings_with_letters = Mailing.objects.filter(pk__in=letters.values("mailing_id")).count()
+    if mailings_with_letters:
+        found.append(Item(ngettext("%(n)d mailing has letters waiting to be printed",
+                                   "%(n)d mailings have letters waiting to be printed",
+                                   mailings_with_letters) % {"n": mailings_with_letters},
+                          reverse("messaging:mailing_list", args=[organisation.slug]),
+                          "warning"))
+    return found
