@@ -242,3 +242,31 @@ def test_the_dashboard_shows_failures_and_letters_to_print(world, people, login)
     assert html.count("/staff/kassel/mailings/") >= 2
     assert "/staff/kassel/mailings/" not in login("kassel_treasurer").get(
         "/dashboard/").content.decode()
+
+
+def test_distribution_lists_follow_consent_and_are_logged(world, login):
+    from mitmachen.core.models import AuditEntry
+    from mitmachen.groups.services import group_create, group_member_add
+
+    aktiv = _member(world, "Aktiv", messenger_phone="+49 151 23456789")
+    _consent(aktiv, "signal", purpose="distribution_list")
+    ohne = _member(world, "Ohne", messenger_phone="+49 151 23456780")
+    _consent(ohne, "signal", purpose="invitations")  # another purpose: not on the list
+    weg = _member(world, "Weg", messenger_phone="+49 151 23456781")
+    _consent(weg, "signal", purpose="distribution_list")
+    _consent(weg, "signal", purpose="distribution_list", granted=False)
+    plenum = group_create(organisation=world.kassel, name="Plenum", kind="plenum",
+                          audience="open", actor=None)
+    group_member_add(group=plenum, contact=aktiv, actor=None)
+    client = login("kassel_groups")
+    html = client.get("/staff/kassel/lists/?channel=signal").content.decode()
+    assert "Aktiv" in html and "+49 1512 3456789" in html
+    assert "Ohne" not in html and "Weg" not in html
+    assert "Aktiv" not in client.get("/staff/kassel/lists/?channel=whatsapp").content.decode()
+    csv_text = client.get(f"/staff/kassel/lists/?channel=signal&group={plenum.pk}&format=csv"
+                          ).content.decode("utf-8-sig")
+    assert "+4915123456789" in csv_text
+    reads = AuditEntry.objects.filter(action="view", object_repr__startswith="distribution")
+    assert reads.count() == 3
+    assert login("kassel_treasurer").get("/staff/kassel/lists/").status_code == 403
+    assert login("duesseldorf_board").get("/staff/kassel/lists/").status_code == 404

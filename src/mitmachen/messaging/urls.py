@@ -16,5 +16,6 @@ urlpatterns = [
          name="mailing_manual_done"),
     path("staff/<slug:slug>/messages/<int:pk>/retry/", views.message_retry,
          name="message_retry"),
+    path("staff/<slug:slug>/lists/", views.distribution_lists, name="lists"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

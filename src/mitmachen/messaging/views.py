@@ -177,3 +177,36 @@ def unsubscribe(request, token):
             error = text_of(exc)
     return render(request, "messaging/unsubscribe.html", {"done": done, "error": error},
                   status=400 if error else 200)
+
+
+@login_required
+def distribution_lists(request, slug):
+    from mitmachen.groups.models import Group
+    from mitmachen.messaging.lists import MESSENGERS, distribution_list
+    from mitmachen.people.models import Consent
+
+    organisation = staff_organisation(request, slug, Perm.MAILING_SEND)
+    channel = request.GET.get("channel", Consent.Channel.SIGNAL)
+    if channel not in MESSENGERS:
+        channel = Consent.Channel.SIGNAL
+    group = Group.objects.filter(organisation=organisation,
+                                 pk=request.GET.get("group") or 0).first()
+    people = distribution_list(organisation, channel, group)
+    audit_read(actor=request.user, organisation=organisation,
+               what=f"distribution list {channel} {group.name if group else 'all'}"[:200])
+    if request.GET.get("format") == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow([_("Name"), _("Number")])
+        for contact in people:
+            writer.writerow([contact.full_name, contact.messenger_phone])
+        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="verteiler-{channel}.csv"'
+        return response
+    return render(request, "messaging/lists.html", {
+        "organisation": organisation, "people": people, "channel": channel, "group": group,
+        "groups": Group.objects.filter(organisation=organisation).exclude(status="dissolved"),
+        "channels": [(c, Consent.Channel(c).label) for c in MESSENGERS]})
