@@ -142,14 +142,14 @@ def import_bench(organisation):
                          f"0561 {9000000 + n};Weg {n % 90};34117;Kassel;"
                          f"{1 + n % 28:02d}.{1 + n % 12:02d}.{1950 + n % 50};Mitglied\n")
     code = (
-        "import os, resource, sys, time, django; django.setup();"
+        "import os, re, sys, time, django; django.setup();"
         "from mitmachen.organisations.models import Organisation;"
         "from mitmachen.people.imports import Importer;"
         f"org = Organisation.objects.get(pk={organisation.pk});"
         f"data = open({str(path)!r}, 'rb').read();"
         "t = time.perf_counter(); r = Importer(org).run(data, commit=True);"
-        "print(r.valid, round(time.perf_counter() - t, 2),"
-        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1);"
+        "print(r.valid, round(time.perf_counter() - t, 2), int(hwm) // 1024)"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=os.environ, check=True).stdout.split()
