@@ -270,3 +270,63 @@ def test_distribution_lists_follow_consent_and_are_logged(world, login):
     assert reads.count() == 3
     assert login("kassel_treasurer").get("/staff/kassel/lists/").status_code == 403
     assert login("duesseldorf_board").get("/staff/kassel/lists/").status_code == 404
+
+
+def test_erasure_removes_what_was_sent_to_the_person(world, people):
+    from mitmachen.core import gdpr
+    from mitmachen.people.gdpr import contact_erase, export_part  # noqa: F401
+
+    mailing = _mailing(world)
+    mailings.mailing_send(mailing=mailing, actor=None, base_url=BASE)
+    erika = people["email"]
+    assert gdpr.collect(erika)["messages"][0]["subject"].startswith("Einladung")
+    contact_erase(contact=erika, actor=None)
+    message = Message.objects.get(contact=erika)
+    assert message.to_address == "[erased]" and message.body_text == ""
+    assert message.status == "failed"  # a queued copy is not sent any more
+    assert outbox.deliver() == 0
+
+
+@pytest.mark.parametrize("persona,status", [("kassel_treasurer", 403), ("duesseldorf_board", 404),
+                                            (None, 302)])
+def test_who_may_not_use_the_mailing_actions(world, people, login, persona, status):
+    mailing = _mailing(world)
+    mailings.mailing_send(mailing=mailing, actor=None, base_url=BASE)
+    failed = Message.objects.filter(channel="email").first()
+    Message.objects.filter(pk=failed.pk).update(status="failed")
+    client = login(persona)
+    requests = [
+        ("post", f"/staff/kassel/mailings/{mailing.pk}/test/", {"contact": people["post"].pk}),
+        ("get", f"/staff/kassel/mailings/{mailing.pk}/letters.pdf", None),
+        ("post", f"/staff/kassel/mailings/{mailing.pk}/done/", {"channel": "letter"}),
+        ("post", f"/staff/kassel/messages/{failed.pk}/retry/", {}),
+        ("get", "/staff/kassel/lists/", None),
+    ]
+    for method, url, data in requests:
+        response = getattr(client, method)(url, data) if data is not None else \
+            getattr(client, method)(url)
+        assert response.status_code == status, url
+    assert Message.objects.get(pk=failed.pk).status == "failed"
+    assert not Message.objects.filter(channel="letter", status="sent").exists()
+    assert not Message.objects.filter(subject__startswith="[Test]").exists()
+
+
+@pytest.mark.parametrize("bad", [{"subject": ""}, {"body": ""}, {"subject": "x" * 301},
+                                 {"body": "{{ passwort }}"}, {"purpose": "spam"},
+                                 {"audience": "group"}, {"kind": "telegram"},
+                                 {"body": "a\x00b"}])
+def test_bad_mailing_forms_change_nothing(world, login, bad):
+    data = {"audience": "members", "purpose": "invitations", "kind": "email_or_letter",
+            "subject": "Einladung", "body": "{{ anrede }} Text", **bad}
+    response = login("kassel_board").post("/staff/kassel/mailings/new/", data)
+    assert response.status_code == 200 and b'role="alert"' in response.content
+    assert not Mailing.objects.exists()
+
+
+def test_scheduling_in_the_past_is_refused(world, people, login):
+    mailing = _mailing(world)
+    response = login("kassel_board").post(f"/staff/kassel/mailings/{mailing.pk}/send/",
+                                          {"when": "2020-01-01T10:00"})
+    assert response.status_code == 302
+    assert Mailing.objects.get(pk=mailing.pk).status == "draft"
+    assert not Message.objects.exists()

@@ -7,7 +7,18 @@ from django.utils.module_loading import import_string
 CONTRIBUTORS = [
     "mitmachen.people.gdpr.export_part",
     "mitmachen.groups.gdpr.export_part",
+    "mitmachen.messaging.gdpr.export_part",
 ]
+# Each app removes its part of a person in the erasure transaction (people/gdpr.py).
+ERASERS = [
+    "mitmachen.groups.gdpr.erase_part",
+    "mitmachen.messaging.gdpr.erase_part",
+]
+
+
+def erase(contact) -> None:
+    for path in ERASERS:
+        import_string(path)(contact)
 
 
 def collect(contact) -> dict:

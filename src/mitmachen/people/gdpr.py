@@ -63,8 +63,6 @@ def contact_export(*, contact: Contact, actor, fmt: str) -> bytes:
 
 def contact_erase(*, contact: Contact, actor) -> None:
     """Redact the person everywhere; keep only what must stay (redacted membership history)."""
-    from mitmachen.groups.gdpr import erase_part
-
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         traces = [value for value in (locked.full_name, locked.email, locked.phone,
@@ -84,7 +82,7 @@ def contact_erase(*, contact: Contact, actor) -> None:
         locked.applications.filter(status__in=["unconfirmed", "pending"]).update(
             status="declined", decided_at=timezone.now())
         locked.applications.update(message="", answer="", consents=[])
-        erase_part(locked)
+        gdpr.erase(locked)
         # The audit log keeps that something happened, not to whom.
         entries = AuditEntry.objects.filter(object_type="people.contact",
                                             object_id=str(locked.pk))

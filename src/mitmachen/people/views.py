@@ -86,7 +86,7 @@ def contact_list(request, slug):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="contacts-{slug}-{stamp}.{export}"'
         return response
-    page = page_of(contacts, request.GET.get("page"),
+    page = page_of(contacts.only(*selectors.LIST_FIELDS), request.GET.get("page"),
                    selective=bool(request.GET.get("q", "").strip()))
     audit_read(actor=request.user, organisation=organisation,
                what=f"contact list: {_described(form)}"[:200])

@@ -1,0 +1,21 @@
+"""A person's messages in the GDPR export and erasure."""
+
+from mitmachen.messaging.models import Message
+
+
+def export_part(contact) -> dict:
+    return {"messages": [
+        {"channel": m.channel, "subject": "" if m.sensitive else m.subject, "status": m.status,
+         "created_at": m.created_at.isoformat(),
+         "sent_at": m.sent_at.isoformat() if m.sent_at else None}
+        for m in Message.objects.filter(contact=contact).order_by("created_at")]}
+
+
+def erase_part(contact) -> None:
+    # The delivery record stays (that something was sent, and when); what it said and where to
+    # does not. Queued messages to the person are not sent any more.
+    messages = Message.objects.filter(contact=contact)
+    messages.filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING]).update(
+        status=Message.Status.FAILED, last_error="recipient erased")
+    messages.update(to_address="[erased]", to_name="", subject="", body_text="", body_html="",
+                    attachments=[], headers={})
