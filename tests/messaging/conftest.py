@@ -13,6 +13,7 @@ MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.MULTILINE | re.IGNORECA
 class Recorder:
     def __init__(self):
         self.messages: list[bytes] = []
+        self.rcpt: list[list[str]] = []
         self.lock = threading.Lock()
         self.refuse = False
 
@@ -21,6 +22,7 @@ class Recorder:
             return "451 try again later"
         with self.lock:
             self.messages.append(envelope.content)
+            self.rcpt.append(list(envelope.rcpt_tos))
         return "250 OK"
 
     def message_ids(self) -> list[str]:

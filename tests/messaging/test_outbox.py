@@ -75,21 +75,78 @@ def test_an_abandoned_claim_is_taken_over_after_the_lease(world, smtp_server, se
     assert outbox.deliver() == 1
 
 
-def test_a_stop_request_hands_the_rest_of_the_claim_back(world, smtp_server):
+def test_a_stop_request_hands_the_rest_of_the_claim_back(world, smtp_server, monkeypatch):
     _queue(world, 5)
-    outbox.stop_requested.set()
+    send = outbox._email
+
+    def send_then_stop(message, smtp):
+        send(message, smtp)
+        outbox.stop_requested.set()  # SIGTERM arrives while the first message is out
+
+    monkeypatch.setattr(outbox, "_email", send_then_stop)
     try:
-        assert outbox.deliver() == 0
+        assert outbox.deliver() == 1
     finally:
         outbox.stop_requested.clear()
-    assert Message.objects.filter(status="queued", claimed_by="").count() == 5
+    assert Message.objects.filter(status="sent").count() == 1
+    assert Message.objects.filter(status="queued", claimed_by="").count() == 4
+    assert len(smtp_server.messages) == 1
+
+
+def test_rows_taken_over_by_another_worker_are_not_sent_again(world, smtp_server,
+                                                              monkeypatch):
+    _queue(world, 4)
+    monkeypatch.setattr(outbox, "SENT_GROUP", 1)  # renew the claim before every message
+    send = outbox._email
+
+    def send_then_lose_the_claim(message, smtp):
+        send(message, smtp)
+        # Our lease ran out (a slow server); worker B took over the rest of the batch.
+        Message.objects.filter(status="sending").exclude(pk=message.pk).update(
+            claimed_by="B")
+
+    monkeypatch.setattr(outbox, "_email", send_then_lose_the_claim)
+    assert outbox.deliver(worker="A") == 1
+    assert len(smtp_server.messages) == 1
+    assert Message.objects.filter(claimed_by="B", status="sending").count() == 3
+
+
+def test_a_name_cannot_redirect_the_mail(world, smtp_server):
+    (message,) = _queue(world)
+    Message.objects.filter(pk=message.pk).update(to_name="<victim@elsewhere.org> (",
+                                                 to_address="p0@example.org")
+    outbox.deliver()
+    received = email.message_from_bytes(smtp_server.messages[0])
+    assert "p0@example.org" in received["To"]
+    assert smtp_server.rcpt == [["p0@example.org"]]
+
+
+def test_sensitive_bodies_are_not_kept_after_sending(world, smtp_server):
+    (message,) = _queue(world, sensitive=True)
+    outbox.deliver()
+    message.refresh_from_db()
+    assert message.status == "sent" and message.body_text == ""
+    assert b"Text 0" in smtp_server.messages[0]
+
+
+def test_worker_names_fit_the_column():
+    import socket
+    from unittest import mock
+
+    with mock.patch.object(socket, "gethostname", return_value="h" * 120):
+        assert len(outbox.worker_name()) <= 64
 
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_workers_never_send_twice(world, smtp_server):
     _queue(world, 300)
-    threads = [threading.Thread(target=outbox.deliver, kwargs={"worker": f"w{n}", "batch": 20})
-               for n in range(4)]
+    def worker(name):
+        try:
+            outbox.deliver(worker=name, batch=20)
+        finally:
+            connection.close()  # each thread has its own connection; leave none open
+
+    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

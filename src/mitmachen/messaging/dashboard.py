@@ -11,7 +11,8 @@ def items(user, organisation, roles):
         return []
     found = []
     failed = Message.objects.filter(organisation=organisation,
-                                    status=Message.Status.FAILED).count()
+                                    status=Message.Status.FAILED).exclude(
+        last_error="recipient erased").count()
     if failed:
         found.append(Item(ngettext("%(n)d message could not be delivered",
                                    "%(n)d messages could not be delivered", failed)

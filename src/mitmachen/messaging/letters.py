@@ -7,7 +7,9 @@ from mitmachen.messaging.models import Mailing, Message
 
 
 def letter_messages(mailing: Mailing, *, by_postcode: bool = False):
-    letters = mailing.messages.filter(channel=Message.Channel.LETTER).select_related("contact")
+    letters = mailing.messages.filter(
+        channel=Message.Channel.LETTER,
+        status__in=[Message.Status.QUEUED, Message.Status.SENT]).select_related("contact")
     if by_postcode:
         return sorted(letters, key=lambda m: (m.to_address.splitlines()[-1:] or [""])[0])
     return list(letters.order_by("to_name", "id"))

@@ -137,12 +137,14 @@ def personal_context(mailing: Mailing, contact: Contact, base_url: str) -> dict:
     return {**values, **{german: values[english] for german, english in PLACEHOLDERS.items()}}
 
 
-def render(mailing: Mailing, contact: Contact, base_url: str) -> tuple[str, str, str]:
-    """Subject, text and HTML of one recipient's copy."""
+def render(mailing: Mailing, contact: Contact, base_url: str,
+           channel: str = Message.Channel.EMAIL) -> tuple[str, str, str]:
+    """Subject, text and HTML of one recipient's copy on `channel`."""
     context = personal_context(mailing, contact, base_url)
     subject = " ".join(fill(mailing.subject, context).split())
     text = fill(mailing.body, context)
-    if mailing.purpose == Consent.Purpose.NEWSLETTER:
+    if mailing.purpose == Consent.Purpose.NEWSLETTER and channel == Message.Channel.EMAIL:
+        # The link withdraws e-mail consent; letters and messenger copies do not carry it.
         with override(contact.language):
             text += "\n\n-- \n" + _("Unsubscribe: %(url)s") % {
                 "url": context["unsubscribe_url"]}
@@ -188,7 +190,6 @@ def mailing_send(*, mailing: Mailing, actor, base_url: str, when=None) -> Mailin
         by_email = {c.pk for c in who.email}
         by_letter = {c.pk for c in who.letter}
         for contact in who.email + who.letter + who.messenger:
-            subject, text, html = render(locked, contact, base_url)
             if contact.pk in by_email:
                 channel, address = Message.Channel.EMAIL, contact.email
             elif contact.pk in by_letter:
@@ -199,6 +200,7 @@ def mailing_send(*, mailing: Mailing, actor, base_url: str, when=None) -> Mailin
                 channel = Message.Channel.SIGNAL if locked.kind == Mailing.Kind.SIGNAL \
                     else Message.Channel.WHATSAPP
                 address = contact.messenger_phone
+            subject, text, html = render(locked, contact, base_url, channel)
             headers = {}
             if locked.purpose == Consent.Purpose.NEWSLETTER and channel == Message.Channel.EMAIL:
                 url = unsubscribe_url(base_url, contact, locked.purpose)
@@ -236,11 +238,22 @@ def _schedule(mailing_id: int, when, base_url: str) -> None:
 
 def send_scheduled(base_url: str = "") -> int:
     """Send the scheduled mailings that are due (the task, or `mitmachen outbox`, calls it)."""
+    import logging
+
     count = 0
-    for mailing in Mailing.objects.filter(status=Mailing.Status.SCHEDULED,
-                                          scheduled_for__lte=timezone.now()):
-        mailing_send(mailing=mailing, actor=mailing.created_by,
-                     base_url=base_url or _site_url())
+    due = Mailing.objects.filter(status=Mailing.Status.SCHEDULED,
+                                 scheduled_for__lte=timezone.now()).values_list("pk", flat=True)
+    for pk in list(due):
+        try:
+            mailing = Mailing.objects.get(pk=pk)
+            mailing_send(mailing=mailing, actor=mailing.created_by,
+                         base_url=base_url or _site_url())
+        except ValidationError:
+            # Another runner sent it a moment ago, or its audience cannot be read any more:
+            # either way it must not stop the other mailings and the outbox.
+            logging.getLogger("mitmachen.outbox").warning(
+                "scheduled mailing not sent", extra={"mailing": pk})
+            continue
         count += 1
     return count
 

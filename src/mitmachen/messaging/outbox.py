@@ -13,18 +13,20 @@ millisecond before the kill can then go out twice, with the same Message-ID (dec
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
 import socket
 import threading
+import time
 import urllib.request
 from datetime import timedelta
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -91,8 +93,8 @@ def claim(worker: str, limit: int) -> list[Message]:
 def _email(message: Message, smtp) -> None:
     mail = EmailMultiAlternatives(
         subject=message.subject, body=message.body_text,
-        to=[f"{message.to_name} <{message.to_address}>" if message.to_name
-            else message.to_address],
+        # formataddr quotes the name: a name such as "<other@example.org> (" cannot redirect mail.
+        to=[formataddr((message.to_name, message.to_address))],
         connection=smtp,
         headers={"Message-ID": message.message_id, **message.headers},
     )
@@ -141,28 +143,69 @@ def _mark_sent(ids: list[int], worker: str) -> None:
     if ids:
         Message.objects.filter(id__in=ids, claimed_by=worker).update(
             status=Message.Status.SENT, sent_at=timezone.now(), last_error="")
+        # A set-password link or access data has no business staying in the database.
+        Message.objects.filter(id__in=ids, sensitive=True).update(
+            body_text="", body_html="", attachments=[])
         ids.clear()
 
 
-def deliver(*, worker: str | None = None, batch: int | None = None, once: bool = False) -> int:
+def _renew(worker: str, ids: list[int]) -> set[int]:
+    """Extend the claim on rows still ours; returns them. A row another worker took over after
+    our lease ran out is theirs now and must not be sent by us."""
+    Message.objects.filter(id__in=ids, claimed_by=worker, status=Message.Status.SENDING).update(
+        claimed_at=timezone.now())
+    return set(Message.objects.filter(id__in=ids, claimed_by=worker,
+                                      status=Message.Status.SENDING).values_list("id",
+                                                                                 flat=True))
+
+
+def _finish_mailings() -> None:
+    """A mailing is sent once none of its e-mail or messenger copies wait (letters and WhatsApp
+    are posted or sent by hand and are marked on the mailing page)."""
+    from mitmachen.messaging.models import Mailing
+
+    waiting = Message.objects.filter(
+        mailing=models.OuterRef("pk"), status__in=[Message.Status.QUEUED,
+                                                   Message.Status.SENDING],
+        channel__in=[Message.Channel.EMAIL, Message.Channel.SIGNAL])
+    Mailing.objects.filter(status=Mailing.Status.SENDING).exclude(
+        models.Exists(waiting)).update(status=Mailing.Status.SENT)
+
+
+def worker_name() -> str:
+    raw = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    return raw if len(raw) <= 64 else hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+def deliver(*, worker: str | None = None, batch: int | None = None, once: bool = False,
+            budget: float | None = None) -> int:
     """Deliver due messages until none are left (or one batch with `once`). Returns the count.
 
     Accepted messages are recorded as sent in groups (one UPDATE instead of fifty); the group is
     written before any new claim, on a stop and on every error, so a stopped worker loses
     nothing, and a killed one repeats at most one group (decision 0012).
     """
-    worker = worker or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    worker = worker or worker_name()
     batch = batch or settings.OUTBOX_BATCH
+    deadline = time.monotonic() + budget if budget else None
     delivered = 0
     smtp = None
     accepted: list[int] = []
     try:
         while not stop_requested.is_set():
             _mark_sent(accepted, worker)
+            if deadline and time.monotonic() > deadline:
+                break
             messages = claim(worker, batch)
             if not messages:
                 break
+            owned = {m.id for m in messages}
             for index, message in enumerate(messages):
+                if index and index % SENT_GROUP == 0:
+                    _mark_sent(accepted, worker)
+                    owned = _renew(worker, [m.id for m in messages[index:]])
+                if message.id not in owned:
+                    continue
                 if stop_requested.is_set():
                     _mark_sent(accepted, worker)
                     # Hand the rest of the claim back at once instead of waiting for the lease.
@@ -188,8 +231,6 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
                     continue
                 accepted.append(message.pk)
                 delivered += 1
-                if len(accepted) >= SENT_GROUP:
-                    _mark_sent(accepted, worker)
             if once:
                 break
     finally:
@@ -198,17 +239,28 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
             smtp.close()
     if delivered:
         log.info("outbox delivered", extra={"count": delivered, "worker": worker})
+        _finish_mailings()
     _schedule_retry()
     return delivered
 
 
+def more_due() -> bool:
+    return Message.objects.filter(_due()).exclude(
+        channel__in=[Message.Channel.LETTER, Message.Channel.WHATSAPP]).exists()
+
+
 def _schedule_retry() -> None:
-    """Make sure a flush runs when the next retry is due."""
+    """Make sure a flush runs when the next retry is due, or when a dead worker's claim ends."""
     next_retry = (Message.objects.filter(status=Message.Status.QUEUED, attempts__gt=0)
                   .order_by("next_attempt_at").values_list("next_attempt_at", flat=True)
                   .first())
-    if next_retry is not None and next_retry > timezone.now():
-        kick_worker(run_after=next_retry)
+    oldest_claim = (Message.objects.filter(status=Message.Status.SENDING)
+                    .order_by("claimed_at").values_list("claimed_at", flat=True).first())
+    candidates = [t for t in (
+        next_retry, oldest_claim + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+        if oldest_claim else None) if t is not None and t > timezone.now()]
+    if candidates:
+        kick_worker(run_after=min(candidates))
 
 
 def retry(*, message: Message, actor) -> Message:

@@ -19,6 +19,8 @@ from mitmachen.messaging.forms import MailingForm, ScheduleForm
 from mitmachen.messaging.models import Mailing, Message
 from mitmachen.people.models import Contact
 
+ERASED = "recipient erased"
+
 
 def _base(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
@@ -32,7 +34,8 @@ def mailing_list(request, slug):
         sent=Count("messages", filter=Q(messages__status=Message.Status.SENT)),
         failed=Count("messages", filter=Q(messages__status=Message.Status.FAILED)))
     failures = Message.objects.filter(organisation=organisation,
-                                      status=Message.Status.FAILED)[:50]
+                                      status=Message.Status.FAILED).exclude(
+        last_error=ERASED)[:50]
     return render(request, "messaging/mailing_list.html", {
         "organisation": organisation, "mailings": history, "failures": failures})
 
@@ -84,10 +87,11 @@ def mailing_detail(request, slug, pk):
                          request.GET.get("page"), selective=False),
             letters=mailing.messages.filter(channel=Message.Channel.LETTER).count(),
             whatsapp=mailing.messages.filter(channel=Message.Channel.WHATSAPP))
-    audit_read(actor=request.user, obj=mailing, organisation=organisation,
-               what=f"mailing {mailing.pk}: recipients")
-    template = "messaging/_progress.html" if request.htmx_target == "progress" \
-        else "messaging/mailing_detail.html"
+    polling = request.htmx_target == "progress"
+    if not polling:  # the progress bar asks every 2 s; the page view is what gets logged
+        audit_read(actor=request.user, obj=mailing, organisation=organisation,
+                   what=f"mailing {mailing.pk}: recipients")
+    template = "messaging/_progress.html" if polling else "messaging/mailing_detail.html"
     return render(request, template, context)
 
 
