@@ -53,9 +53,9 @@ def audience_contacts(organisation, audience: dict):
         return contacts.filter(group_memberships__group_id=audience.get("group_id"),
                                group_memberships__group__organisation=organisation).distinct()
     if kind == "contacts":
-        from mitmachen.people.views import _filtered
+        from mitmachen.people.filtering import filtered
 
-        form, matching = _filtered(QueryDict(audience.get("query", "")), organisation)
+        form, matching = filtered(QueryDict(audience.get("query", "")), organisation)
         if form.is_bound and not form.is_valid():
             raise ValidationError(_("The contact filter is not valid."))
         return matching

@@ -19,6 +19,7 @@ from mitmachen.people import (
     applications,
     bulk,
     exports,
+    filtering,
     gdpr,
     notifications,
     selectors,
@@ -27,7 +28,6 @@ from mitmachen.people import (
 from mitmachen.people.forms import (
     BulkForm,
     ConsentForm,
-    ContactFilterForm,
     ContactForm,
     DecisionForm,
     StatusChangeForm,
@@ -37,36 +37,10 @@ from mitmachen.people.models import Contact, MembershipApplication
 NOT_SAVED = "Please correct the errors below. Nothing was saved."
 
 
-def _described(form) -> str:
-    """What a list read asked for, for the audit log: the filters, but not the search text,
-    which may itself name a person (and would survive that person's erasure)."""
-    if not form.is_bound or not form.is_valid():
-        return "all"
-    data = form.cleaned_data
-    parts = ["text search"] if data["q"] else []
-    parts += [f"{key}={getattr(data[key], 'pk', data[key])}"
-              for key in ("status", "district", "group", "consent") if data[key]]
-    return ", ".join(parts) or "all"
-
-
-def _filtered(query, organisation):
-    form = ContactFilterForm(query or None, organisation=organisation)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        contacts = selectors.search(
-            organisation, text=data["q"], status=data["status"],
-            district_id=data["district"].pk if data["district"] else None,
-            group_id=data["group"].pk if data["group"] else None,
-            consent=data["consent"], order=data["order"] or "name")
-    else:
-        contacts = selectors.search(organisation)
-    return form, contacts
-
-
 @login_required
 def contact_list(request, slug):
     organisation = staff_organisation(request, slug, Perm.CONTACT_VIEW)
-    form, contacts = _filtered(request.GET, organisation)
+    form, contacts = filtering.filtered(request.GET, organisation)
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         permissions.require(request, Perm.CONTACT_EXPORT, organisation)
@@ -76,7 +50,7 @@ def contact_list(request, slug):
             return redirect("people:contact_list", slug=slug)
         audit_record(actor=request.user, action=AuditEntry.Action.EXPORT,
                      organisation=organisation,
-                     object_repr=f"contacts ({export}): {_described(form)}"[:200],
+                     object_repr=f"contacts ({export}): {filtering.described(form)}"[:200],
                      changes={"count": contacts.count()})
         stamp = timezone.localtime().strftime("%Y-%m-%d")
         if export == "csv":
@@ -89,7 +63,7 @@ def contact_list(request, slug):
     page = page_of(contacts.only(*selectors.LIST_FIELDS), request.GET.get("page"),
                    selective=bool(request.GET.get("q", "").strip()))
     audit_read(actor=request.user, organisation=organisation,
-               what=f"contact list: {_described(form)}"[:200])
+               what=f"contact list: {filtering.described(form)}"[:200])
     context = {
         "organisation": organisation, "form": form, "page": page,
         "may_change": permissions.can(request.user, Perm.CONTACT_CHANGE, organisation),
@@ -194,7 +168,7 @@ def contact_bulk(request, slug):
     data = request.POST.copy()
     if data.get("scope") == "all":
         # Everything the list's filter matches, however many pages.
-        filter_form, matching = _filtered(QueryDict(data.get("query", "")), organisation)
+        filter_form, matching = filtering.filtered(QueryDict(data.get("query", "")), organisation)
         if filter_form.is_bound and not filter_form.is_valid():
             messages.error(request, _("The filter is not valid, so nothing was changed."))
             return redirect("people:contact_list", slug=slug)
