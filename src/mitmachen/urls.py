@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("mitmachen.organisations.urls")),
     path("", include("mitmachen.people.urls")),
     path("", include("mitmachen.groups.urls")),
+    path("", include("mitmachen.events.urls")),
     path("", include("mitmachen.messaging.urls")),
     path("", include("mitmachen.core.urls")),
 ]

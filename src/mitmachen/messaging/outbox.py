@@ -2,7 +2,7 @@
 
 `message_queue()` writes a row inside the caller's transaction; nothing leaves the building
 unless that transaction commits. `deliver()` claims due rows, sends them, and marks each one
-sent as soon as the SMTP server (or the Signal API) has accepted it.
+sent as soon as the SMTP server (or the Signal or WhatsApp API) has accepted it.
 
 Exactly once: a worker stopped with SIGTERM or Ctrl-C finishes the message in flight and hands
 its other claimed rows back. A worker killed outright (SIGKILL, power loss) leaves its claim to
@@ -30,6 +30,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mitmachen.messaging import whatsapp
 from mitmachen.messaging.models import Message
 
 log = logging.getLogger("mitmachen.outbox")
@@ -75,11 +76,18 @@ def _due() -> Q:
             | Q(status=Message.Status.SENDING, claimed_at__lt=stale))
 
 
+def by_hand() -> list[str]:
+    """Channels the worker leaves alone: letters are posted, and WhatsApp messages are sent from
+    the organiser's phone unless the Cloud API is set up."""
+    return [Message.Channel.LETTER] + ([] if whatsapp.configured()
+                                       else [Message.Channel.WHATSAPP])
+
+
 def claim(worker: str, limit: int) -> list[Message]:
     """Take up to `limit` due messages for this worker. Two workers never get the same row."""
     with transaction.atomic():
         queryset = Message.objects.filter(_due()).exclude(
-            channel__in=[Message.Channel.LETTER, Message.Channel.WHATSAPP]).order_by("id")
+            channel__in=by_hand()).order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True)
         ids = list(queryset.values_list("id", flat=True)[:limit])
@@ -160,14 +168,14 @@ def _renew(worker: str, ids: list[int]) -> set[int]:
 
 
 def _finish_mailings() -> None:
-    """A mailing is sent once none of its e-mail or messenger copies wait (letters and WhatsApp
-    are posted or sent by hand and are marked on the mailing page)."""
+    """A mailing is sent once none of the copies the worker delivers wait (letters, and WhatsApp
+    without the Cloud API, are posted or sent by hand and are marked on the mailing page)."""
     from mitmachen.messaging.models import Mailing
 
     waiting = Message.objects.filter(
-        mailing=models.OuterRef("pk"), status__in=[Message.Status.QUEUED,
-                                                   Message.Status.SENDING],
-        channel__in=[Message.Channel.EMAIL, Message.Channel.SIGNAL])
+        mailing=models.OuterRef("pk"),
+        status__in=[Message.Status.QUEUED, Message.Status.SENDING]).exclude(
+        channel__in=by_hand())
     Mailing.objects.filter(status=Mailing.Status.SENDING).exclude(
         models.Exists(waiting)).update(status=Mailing.Status.SENT)
 
@@ -220,6 +228,8 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
                             smtp = get_connection()
                             smtp.open()
                         _email(message, smtp)
+                    elif message.channel == Message.Channel.WHATSAPP:
+                        whatsapp.send(message)
                     else:
                         _signal(message)
                 except Exception as error:  # noqa: BLE001 (any failure is retried)
@@ -245,8 +255,7 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
 
 
 def more_due() -> bool:
-    return Message.objects.filter(_due()).exclude(
-        channel__in=[Message.Channel.LETTER, Message.Channel.WHATSAPP]).exists()
+    return Message.objects.filter(_due()).exclude(channel__in=by_hand()).exists()
 
 
 def _schedule_retry() -> None:
@@ -280,8 +289,17 @@ def retry(*, message: Message, actor) -> Message:
     return message
 
 
+def render_text(name: str, context: dict) -> str:
+    """A plain-text template without HTML escaping ("Müller & Söhne" stays as it is)."""
+    from django.template import Context
+    from django.template.loader import get_template
+
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def email_from_templates(*, to: str, template: str, context: dict, language: str,
-                         organisation=None, contact=None, sensitive: bool = False) -> Message:
+                         organisation=None, contact=None, sensitive: bool = False,
+                         attachments=()) -> Message:
     """Render `<template>_subject.txt` and `<template>.txt` (and `.html` when it exists) in the
     recipient's language and queue the e-mail."""
     from django.template import TemplateDoesNotExist
@@ -289,12 +307,13 @@ def email_from_templates(*, to: str, template: str, context: dict, language: str
     from django.utils.translation import override
 
     with override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
+        subject = " ".join(render_text(f"{template}_subject.txt", context).split())
+        text = render_text(f"{template}.txt", context)
         try:
             html = render_to_string(f"{template}.html", context)
         except TemplateDoesNotExist:
             html = ""
     return message_queue(organisation=organisation, contact=contact,
                          channel=Message.Channel.EMAIL, to_address=to, subject=subject,
-                         body_text=text, body_html=html, sensitive=sensitive)
+                         body_text=text, body_html=html, sensitive=sensitive,
+                         attachments=attachments)

@@ -1,0 +1,190 @@
+"""Meeting series: an RFC 5545 rule with exceptions ("every two months", "quarterly"), or a
+yearly plan given as a list of dates.
+
+Occurrences are materialised as Event rows up to HORIZON ahead, so each one can have its own
+venue, topic and registrations. Rules expand in Berlin wall-clock time: a plenum at 19:00
+stays at 19:00 across daylight saving time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dateutil.rrule import rrulestr
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mitmachen.core.updates import create_audited
+from mitmachen.events.models import Event, EventSeries
+
+HORIZON = timedelta(days=730)
+MAX_OCCURRENCES = 200
+ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# What an occurrence copies from its series when it is made.
+SERIES_DEFAULTS = ("kind", "visibility", "group", "description")
+
+
+def _berlin(value: datetime) -> datetime:
+    return timezone.localtime(value, timezone.get_default_timezone())
+
+
+def parse_rule(rule: str, dtstart: datetime):
+    """The dateutil rule for `rule`, or a ValidationError a person can act on."""
+    rule = (rule or "").strip().upper()
+    if rule.startswith("RRULE:"):
+        rule = rule[6:]
+    if not rule or "\x00" in rule or len(rule) > 500 or "\n" in rule:
+        raise ValidationError({"rrule": _("Please enter a recurrence rule.")})
+    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+    if parts.get("FREQ") not in ALLOWED_FREQ:
+        raise ValidationError({"rrule": _(
+            "The rule needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")})
+    if "DTSTART" in rule:
+        raise ValidationError({"rrule": _("Give the first date separately, not in the rule.")})
+    try:
+        return rule, rrulestr(rule, dtstart=_berlin(dtstart).replace(tzinfo=None))
+    except (ValueError, TypeError):
+        raise ValidationError({"rrule": _(
+            "This recurrence rule cannot be read. Example: FREQ=MONTHLY;INTERVAL=2")}) from None
+
+
+def parse_exdates(values) -> list[str]:
+    """Exceptions as local ISO date-times ("2026-12-23T19:00")."""
+    cleaned = []
+    for value in values or []:
+        try:
+            moment = datetime.fromisoformat(str(value).strip()) if not isinstance(
+                value, datetime) else value
+        except ValueError:
+            raise ValidationError({"exdates": _("“%(value)s” is not a date and time.") % {
+                "value": str(value)[:40]}}) from None
+        if moment.tzinfo is not None:
+            moment = _berlin(moment).replace(tzinfo=None)
+        cleaned.append(moment.replace(second=0, microsecond=0).isoformat(timespec="minutes"))
+    return sorted(set(cleaned))
+
+
+def starts_of(series: EventSeries, *, until: datetime) -> list[datetime]:
+    """The rule's starts (aware, Berlin) up to `until`, without the exceptions."""
+    if not series.rrule:
+        return []
+    _rule, rule = parse_rule(series.rrule, series.dtstart)
+    berlin = timezone.get_default_timezone()
+    excluded = set(series.exdates)
+    limit = _berlin(until).replace(tzinfo=None)
+    found = []
+    for moment in rule:
+        if moment > limit or len(found) >= MAX_OCCURRENCES:
+            break
+        if moment.isoformat(timespec="minutes") in excluded:
+            continue
+        found.append(moment.replace(tzinfo=berlin))
+    return found
+
+
+def _occurrence(series: EventSeries, start: datetime, end: datetime | None,
+                **overrides) -> Event:
+    fields = {name: getattr(series, name) for name in SERIES_DEFAULTS}
+    fields.update(overrides)
+    return Event(organisation=series.organisation, series=series, title=series.title,
+                 starts_at=start, recurrence_id=start,
+                 ends_at=end or start + timedelta(minutes=series.duration_minutes), **fields)
+
+
+def series_extend(series: EventSeries, *, now=None, template: dict | None = None) -> int:
+    """Materialise the rule's occurrences up to the horizon. Safe to run twice."""
+    now = now or timezone.now()
+    existing = set(series.occurrences.values_list("recurrence_id", flat=True))
+    added = 0
+    topics = list(series.topics.all())
+    for start in starts_of(series, until=now + HORIZON):
+        if start in existing:
+            continue
+        try:
+            with transaction.atomic():
+                event = _occurrence(series, start, None, **(template or {}))
+                event.full_clean(validate_constraints=False)
+                event.save()
+                event.topics.set(topics)
+        except IntegrityError:
+            continue  # made by a parallel run
+        added += 1
+    return added
+
+
+def series_create(*, organisation, title: str, kind: str, dtstart: datetime, actor,
+                  rrule: str = "", exdates=(), dates=(), duration_minutes: int = 120,
+                  topics=(), **template) -> EventSeries:
+    """A series by rule (`rrule`, `exdates`), or a plan of `dates`: (start, end) pairs.
+
+    `template` fields (place, is_online, registration, capacity, …) go to every occurrence."""
+    if not rrule and not dates:
+        raise ValidationError({"rrule": _("Give a recurrence rule or a list of dates.")})
+    if len(dates) > MAX_OCCURRENCES:
+        raise ValidationError({"dates": _("At most %(n)d dates.") % {"n": MAX_OCCURRENCES}})
+    rule = parse_rule(rrule, dtstart)[0] if rrule else ""
+    series = EventSeries(organisation=organisation, title=title, kind=kind, dtstart=dtstart,
+                         rrule=rule, exdates=parse_exdates(exdates),
+                         duration_minutes=duration_minutes,
+                         **{k: template.pop(k) for k in ("visibility", "group", "description")
+                            if k in template})
+    with transaction.atomic():
+        create_audited(instance=series, actor=actor)
+        series.topics.set([t for t in topics if t.organisation_id == organisation.pk])
+        if rule:
+            series_extend(series, template=template)
+        for start, end in dates:
+            if end is not None and end < start:
+                raise ValidationError({"dates": _("An end lies before its start.")})
+            event = _occurrence(series, start, end, **template)
+            event.full_clean(validate_constraints=False)
+            event.save()
+            event.topics.set(series.topics.all())
+    return series
+
+
+COPIED_FROM_LAST = ("place", "is_online", "venue_note", "registration", "capacity",
+                    "reminder_hours", "accessibility_note", "contact_name", "contact_email")
+
+
+def _template_of(series: EventSeries) -> dict:
+    """New occurrences look like the latest one (its venue, registration settings, …)."""
+    sample = series.occurrences.order_by("-starts_at").first()
+    return {} if sample is None else {k: getattr(sample, k) for k in COPIED_FROM_LAST}
+
+
+def series_update_rule(*, series: EventSeries, actor, rrule: str | None = None,
+                       exdates=None) -> EventSeries:
+    """Change the rule or its exceptions. Future occurrences that were not edited on their
+    own and have no registrations are remade; the others stay, so nobody loses a seat."""
+    from mitmachen.core.updates import update_audited
+
+    data = {}
+    if rrule is not None:
+        data["rrule"] = parse_rule(rrule, series.dtstart)[0]
+    if exdates is not None:
+        data["exdates"] = parse_exdates(exdates)
+    now = timezone.now()
+    with transaction.atomic():
+        update_audited(instance=series, data=data, fields=["rrule", "exdates"], actor=actor)
+        wanted = set(starts_of(series, until=now + HORIZON))
+        stale = series.occurrences.filter(starts_at__gt=now, customised=False,
+                                          registrations__isnull=True)
+        template = _template_of(series)
+        stale.exclude(recurrence_id__in=wanted).delete()
+        series_extend(series, template=template)
+    return series
+
+
+def series_extend_all(*, now=None) -> int:
+    total = 0
+    for series in EventSeries.objects.exclude(rrule="").iterator():
+        total += series_extend(series, now=now, template=_template_of(series))
+    return total
+
+
+def next_dates(series: EventSeries, *, limit: int = 6, now=None):
+    now = now or timezone.now()
+    return series.occurrences.filter(starts_at__gte=now).select_related("place")[:limit]
