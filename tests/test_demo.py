@@ -45,6 +45,35 @@ def test_demo_holds_the_seed_structures(demo):
     assert Event.objects.filter(organisation=weimar, venue_note="Ort wird noch festgelegt").exists()
 
 
+def test_demo_holds_the_seed_events(demo):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from mitmachen.events.models import EventSeries, OnlineAccess
+
+    berlin = ZoneInfo("Europe/Berlin")
+    ukraine = Event.objects.get(starts_at=datetime(2022, 4, 8, 18, tzinfo=berlin))
+    assert "Ukraine" in ukraine.title and ukraine.is_online
+    assert set(ukraine.topics.values_list("name", flat=True)) == {
+        "Partizipation / Bürgerrechte", "Stadt / Kommune / Region", "Politische Weiterbildung"}
+    assert ukraine.speakers.get().name == "Sigmar Walbrecht"
+    assert OnlineAccess.objects.get(event=ukraine).meeting_id == "937 6080 1674"
+    june = Event.objects.get(starts_at=datetime(2022, 6, 10, 18, tzinfo=berlin))
+    assert "Bürger*innen-Beteiligung" in june.title and june.customised
+    assert june.series == ukraine.series and june.series.rrule == "FREQ=MONTHLY;INTERVAL=3"
+    plan = EventSeries.objects.get(title="Kreisgruppensitzungen 2020")
+    assert plan.occurrences.count() == 5
+    festival = plan.occurrences.get(kind=Event.Kind.FESTIVAL)
+    assert festival.status == Event.Status.TENTATIVE
+    assert festival.venue_note == "voraussichtlich bei Camsin e. V."
+    assert plan.occurrences.filter(venue_note="Ort wird noch festgelegt").count() == 1
+    plenum = EventSeries.objects.get(title="Offenes FLINTA* Plenum")
+    assert plenum.rrule == "FREQ=MONTHLY;INTERVAL=2" and plenum.occurrences.count() >= 6
+    assert Event.objects.filter(title="Kreismitgliederversammlung",
+                                kind=Event.Kind.ASSEMBLY).exists()
+    assert Event.objects.filter(registrations__isnull=False, is_online=True).exists()
+
+
 def test_one_demo_login_per_role(demo):
     roles = set(RoleAssignment.objects.values_list("role", flat=True))
     assert roles == set(Role.values)

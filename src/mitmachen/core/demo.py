@@ -16,8 +16,17 @@ from faker import Faker
 from mitmachen.core import services as core_services
 from mitmachen.core.models import User
 from mitmachen.core.roles import Role
-from mitmachen.events.models import Event
-from mitmachen.events.services import event_create
+from mitmachen.events.models import Event, Question
+from mitmachen.events.registrations import registration_create
+from mitmachen.events.series import series_create
+from mitmachen.events.services import (
+    access_set,
+    event_create,
+    event_update,
+    question_add,
+    speaker_add,
+    topic_create,
+)
 from mitmachen.groups.models import Group
 from mitmachen.groups.services import group_create
 from mitmachen.organisations import services as org
@@ -69,6 +78,21 @@ WEIMAR_MEMBER_KINDS = [
     "Selbsthilfekontaktstelle", "Begegnungsstätte", "Kulturverein", "Wohnprojekt",
 ]
 WEIMAR_TOWNS = ["Weimar", "Apolda", "Bad Berka", "Blankenhain"]
+RLS_TOPICS = ["Partizipation / Bürgerrechte", "Stadt / Kommune / Region",
+              "Politische Weiterbildung", "Migration / Flucht"]
+# Seed 002: the Kreisgruppe's meeting plan, with its tentative venue and the summer festival.
+WEIMAR_PLAN = [
+    ((2, 12), 13, 16, "Sozialraumorientiertes Arbeiten", "Frauenzentrum", "", "confirmed",
+     ("Stephan Panhans", "Kompetenzzentrum für Strategische Sozialplanung der LIGA Thüringen")),
+    ((4, 22), 14, 16, "Austausch und Besuch bei „Für Schloss Tonndorf e. V.“",
+     "Schloss Tonndorf", "", "confirmed", None),
+    ((6, 10), 14, 17, "Sommerfest mit Ehrenamtsauszeichnung", "Camsin e. V.",
+     "voraussichtlich bei Camsin e. V.", "tentative", None),
+    ((10, 14), 14, 16, "Weimar-spezifische Entwicklungen", "Distanz e. V.", "", "confirmed",
+     None),
+    ((12, 16), 14, 16, "Jahresabschluss, Termin- und Themenplanung", None,
+     "Ort wird noch festgelegt", "planned", None),
+]
 SPD_NAMED_CENTRES = [
     "Südstadt", "Wesertor", "Vorderer Westen", "Unterneustadt", "Jungfernkopf", "Rothenditmold",
     "Oberzwehren",
@@ -207,17 +231,20 @@ class DemoLoader:
         event_create(organisation=kassel, title="Kreismitgliederversammlung",
                      kind=Event.Kind.ASSEMBLY, starts_at=_at(assembly_day, 10),
                      ends_at=_at(assembly_day, 16), venue_note="Ort folgt mit der Einladung",
-                     actor=self.actor)
+                     visibility=Event.Visibility.MEMBERS,
+                     description="Die Einladung geht etwa drei Wochen vorher per Post und Mail "
+                                 "an alle Genoss*innen.", actor=self.actor)
         plenum = Group.objects.get(organisation=kassel, name="Offenes FLINTA* Plenum")
-        for months in (0, 2, 4):
-            day = _next_weekday(self.today + timedelta(days=61 * months // 2), 3, weeks=1)
-            event_create(organisation=kassel, title="Offenes FLINTA* Plenum",
-                         kind=Event.Kind.PLENUM, starts_at=_at(day, 19), ends_at=_at(day, 21),
-                         place=office, group=plenum, status=Event.Status.CONFIRMED,
-                         actor=self.actor)
+        first = _next_weekday(self.today, 3, weeks=1)
+        series_create(organisation=kassel, title="Offenes FLINTA* Plenum",
+                      kind=Event.Kind.PLENUM, dtstart=_at(first, 19), duration_minutes=120,
+                      rrule="FREQ=MONTHLY;INTERVAL=2", group=plenum, place=office,
+                      status=Event.Status.CONFIRMED, actor=self.actor,
+                      description="Offen für alle FLINTA*, alle zwei Monate im Parteibüro.")
         event_create(organisation=kassel, title="Aktiventreffen", kind=Event.Kind.MEETING,
                      starts_at=_at(_next_weekday(self.today, 1, weeks=1), 19),
-                     visibility=Event.Visibility.MEMBERS, place=office, actor=self.actor)
+                     visibility=Event.Visibility.MEMBERS, place=office, actor=self.actor,
+                     registration=Event.Registration.MEMBERS, capacity=30)
         event_create(organisation=kassel, title="Sozialsprechstunde",
                      kind=Event.Kind.CONSULTATION, starts_at=_at(wednesday, 15),
                      ends_at=_at(wednesday, 17), place=office, status=Event.Status.CONFIRMED,
@@ -248,13 +275,57 @@ class DemoLoader:
                         "Die Treffen finden digital und regelmäßig pro Quartal statt. Eine "
                         "Teilnahmegebühr wird nicht erhoben.",
         )
-        day = _next_weekday(self.today, 4, weeks=7)
-        for quarter, topic in enumerate(["Bürger*innen-Beteiligung", "Kommunale Wärmeplanung"]):
-            start = day + timedelta(weeks=13 * quarter)
-            event_create(organisation=rls, cooperation=coop,
-                         title=f"STADT. LAND. LINKS.: {topic}", kind=Event.Kind.NETWORK_MEETING,
-                         starts_at=_at(start, 18), ends_at=_at(start, 20, 30), is_online=True,
-                         status=Event.Status.CONFIRMED, actor=self.actor)
+        topics = {name: topic_create(organisation=rls, name=name, actor=self.actor)
+                  for name in RLS_TOPICS}
+        self.stadt_land_links(rls, coop, topics)
+
+    def stadt_land_links(self, rls, coop, topics) -> None:
+        """Seed 001: the quarterly online meeting; 10 June moved and given its own topic."""
+        description = (
+            "Das digitale Netzwerktreffen „STADT. LAND. LINKS“ versteht sich als offenes "
+            "Diskussionsforum für kommunalpolitisch Aktive – ob mit oder ohne Mandat. Die "
+            "Treffen werden über ZOOM stattfinden. Die Zugangsdaten werden nach Anmeldung "
+            "versendet. Eine Teilnahmegebühr wird nicht erhoben.")
+        series = series_create(
+            organisation=rls, title="STADT. LAND. LINKS.", kind=Event.Kind.NETWORK_MEETING,
+            dtstart=_at(datetime(2022, 4, 8), 18), duration_minutes=150,
+            rrule="FREQ=MONTHLY;INTERVAL=3", description=description, actor=self.actor,
+            topics=[topics["Stadt / Kommune / Region"]], is_online=True,
+            registration=Event.Registration.OPEN, capacity=100, cooperation=coop,
+            contact_email="kommunal@rls-nds.example.org", contact_name="RLS Niedersachsen",
+            contact_phone="(0511) 2790934", reminder_hours=[24])
+        occurrences = list(series.occurrences.order_by("starts_at"))
+        first, second = occurrences[0], occurrences[1]
+        event_update(event=first, actor=self.actor, topics=[
+            topics["Partizipation / Bürgerrechte"], topics["Stadt / Kommune / Region"],
+            topics["Politische Weiterbildung"]], data={
+            "title": "Arbeitstreffen Schnelle und solidarische Unterstützung für Geflüchtete "
+                     "aus der Ukraine", "ends_at": _at(datetime(2022, 4, 8), 20, 30),
+            "status": Event.Status.CONFIRMED,
+            "description": "Wir möchten uns bei diesem Treffen mit Anforderungen an die "
+                           "Kommunen, mit Handlungsfeldern und Aufgaben befassen, Erfahrungen "
+                           "austauschen und gemeinsam beraten, wie Unterstützung schnell und "
+                           "solidarisch gestaltet werden kann.\n\n" + description})
+        speaker_add(event=first, name="Sigmar Walbrecht", affiliation="Flüchtlingsrat "
+                    "Niedersachsen", actor=self.actor)
+        event_update(event=second, actor=self.actor,
+                     topics=[topics["Partizipation / Bürgerrechte"]], data={
+                         "title": "STADT. LAND. LINKS.: Bürger*innen-Beteiligung",
+                         "starts_at": _at(datetime(2022, 6, 10), 18),
+                         "ends_at": _at(datetime(2022, 6, 10), 20, 30)})
+        for event in occurrences:
+            access_set(event=event, actor=self.actor, url="https://zoom.example.org/j/93760801674",
+                       meeting_id="937 6080 1674", passcode="demo-stadt-land")
+        upcoming = next((e for e in occurrences if e.starts_at > _at(self.today, 0)), None)
+        if upcoming is None:
+            return
+        question_add(event=upcoming, label="Für welche Kommune bist Du aktiv?",
+                     kind=Question.Kind.TEXT, actor=self.actor)
+        for _n in range(12):
+            first_name, last_name = self.fake.first_name(), self.fake.last_name()
+            registration_create(event=upcoming, first_name=first_name, last_name=last_name,
+                                email=f"{slugify(first_name)}.{slugify(last_name)}@example.org",
+                                privacy_accepted=True, actor=self.actor)
 
     def paritaet(self) -> None:
         land = self.organisation("paritaet-thueringen", "Der Paritätische Thüringen",
@@ -286,26 +357,25 @@ class DemoLoader:
                            ("Camsin e. V.", "Weimar"), ("Distanz e. V.", "Weimar")]:
             venues[name] = org.place_create(organisation=weimar, actor=self.actor, data={
                 "name": name, "city": city, "kind": Place.Kind.VENUE})
-        year = self.today.year + 1
-        meetings = [
-            ((2, 10), 13, 16, "Sozialraumorientiertes Arbeiten", "Frauenzentrum", "", "confirmed"),
-            ((4, 21), 14, 16, "Austausch und Besuch bei „Für Schloss Tonndorf e. V.“",
-             "Schloss Tonndorf", "", "confirmed"),
-            ((6, 9), 14, 17, "Sommerfest mit Ehrenamtsauszeichnung", "Camsin e. V.",
-             "voraussichtlich", "tentative"),
-            ((10, 13), 14, 16, "Weimar-spezifische Entwicklungen", "Distanz e. V.", "",
-             "confirmed"),
-            ((12, 15), 14, 16, "Jahresabschluss, Termin- und Themenplanung", None,
-             "Ort wird noch festgelegt", "planned"),
-        ]
-        for (month, day), start, end, topic, venue, note, status in meetings:
-            date = datetime(year, month, day)
-            event_create(organisation=weimar, title=f"Kreisgruppensitzung: {topic}",
-                         kind=Event.Kind.FESTIVAL if "Sommerfest" in topic else
-                         Event.Kind.MEETING,
-                         starts_at=_at(date, start), ends_at=_at(date, end),
-                         place=venues.get(venue), venue_note=note, status=status,
-                         actor=self.actor)
+        for year in (2020, self.today.year + 1):
+            plan = [((_at(datetime(year, month, day), start), _at(datetime(year, month, day), end)))
+                    for (month, day), start, end, *_rest in WEIMAR_PLAN]
+            series = series_create(
+                organisation=weimar, title=f"Kreisgruppensitzungen {year}",
+                kind=Event.Kind.MEETING, dtstart=plan[0][0], dates=plan, actor=self.actor,
+                description="Die regelmäßigen Treffen dienen dem Erfahrungsaustausch, der "
+                            "Netzwerkarbeit und der Organisation der Lobbyarbeit vor Ort.")
+            occurrences = series.occurrences.order_by("starts_at")
+            for event, (_day, _s, _e, topic, venue, note, status, speaker) in zip(
+                    occurrences, WEIMAR_PLAN, strict=True):
+                event_update(event=event, actor=self.actor, data={
+                    "title": f"Kreisgruppensitzung: {topic}", "place": venues.get(venue),
+                    "venue_note": note, "status": status,
+                    "kind": Event.Kind.FESTIVAL if "Sommerfest" in topic else
+                    Event.Kind.MEETING})
+                if speaker:
+                    speaker_add(event=event, name=speaker[0], affiliation=speaker[1],
+                                actor=self.actor)
 
     def spd(self, kassel_town: Municipality) -> None:
         federal = self.organisation("spd", "SPD", Kind.PARTY_BRANCH, Level.FEDERAL)
