@@ -22,3 +22,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) /
                                                 f"mitmachen-test-{os.getpid()}.sqlite3")}
+else:
+    # One test database per run, so that two runs at the same time (a developer's and CI's,
+    # or parallel sessions) never drop each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_mitmachen_{os.getpid()}"}
