@@ -69,6 +69,7 @@ def contact_erase(*, contact: Contact, actor) -> None:
                                       locked.messenger_phone) if value]
         if len(locked.last_name) >= 4:  # searches by surname ("q=Beisp…") name the person too
             traces.append(locked.last_name)
+        gdpr.erase(locked)  # before the fields are blanked: apps find data by the address too
         for field in PERSONAL_FIELDS:
             setattr(locked, field, "")
         locked.birthday = None
@@ -82,7 +83,6 @@ def contact_erase(*, contact: Contact, actor) -> None:
         locked.applications.filter(status__in=["unconfirmed", "pending"]).update(
             status="declined", decided_at=timezone.now())
         locked.applications.update(message="", answer="", consents=[])
-        gdpr.erase(locked)
         # The audit log keeps that something happened, not to whom.
         entries = AuditEntry.objects.filter(object_type="people.contact",
                                             object_id=str(locked.pk))
