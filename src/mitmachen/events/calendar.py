@@ -3,12 +3,14 @@ event pages. The feeds in `feeds.py` build on `vevent()`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
 
 from mitmachen.events.models import Event
@@ -28,9 +30,20 @@ def new_calendar(name: str = "") -> Calendar:
     return calendar
 
 
+@lru_cache(maxsize=16)
+def _vtimezone(first_year: int, last_year: int) -> Timezone:
+    # Building a VTIMEZONE costs more than the rest of a confirmation e-mail; the rules of the
+    # years a calendar spans are all a client needs.
+    return Timezone.from_tzinfo(ZoneInfo(settings.TIME_ZONE), tzid=settings.TIME_ZONE,
+                                first_date=date(first_year, 1, 1),
+                                last_date=date(last_year + 1, 1, 1))
+
+
 def finish(calendar: Calendar) -> bytes:
-    """Add the VTIMEZONE blocks the events refer to, and serialise."""
-    calendar.add_missing_timezones()
+    """Add the Europe/Berlin VTIMEZONE for the years the events span, and serialise."""
+    years = [component.decoded("dtstart").year for component in calendar.walk("VEVENT")]
+    if years:
+        calendar.add_component(_vtimezone(min(years) - 1, max(years) + 1))
     return calendar.to_ical()
 
 

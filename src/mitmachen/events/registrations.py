@@ -213,7 +213,9 @@ def registration_create(*, event: Event, first_name: str, last_name: str = "", e
                         staff_note: str = "", actor=None) -> Registration:
     """Register someone; they get a seat, a place on the waiting list, or (double opt-in,
     approval) a pending registration. `actor` is the staff member entering it, if any."""
-    staff = source in (Registration.Source.STAFF, Registration.Source.PHONE)
+    # An API registration is entered by staff with a token (the API's public path uses ONLINE).
+    staff = source in (Registration.Source.STAFF, Registration.Source.PHONE,
+                       Registration.Source.API)
     member = contact is not None and contact.status == "member"
     problem = registration_problem(event, staff=staff, member=member)
     if problem:
@@ -254,22 +256,33 @@ def registration_create(*, event: Event, first_name: str, last_name: str = "", e
             raise ValidationError(problem)
         registration.event = event
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # a duplicate address also gives the seat back
+                if double_opt_in:
+                    registration.status = R.UNCONFIRMED
+                elif event.approval_required and not staff:
+                    registration.status = R.PENDING
+                elif _take_seat(event, category):
+                    registration.status, registration.confirmed_at = R.CONFIRMED, now
+                else:
+                    registration.status = R.WAITING
                 registration.save()
         except IntegrityError:
             raise ValidationError({"email": _(
                 "This e-mail address is already registered for this event.")}) from None
         audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=registration,
                      organisation=event.organisation,
-                     changes={"source": source, "category": category and category.name})
-        if double_opt_in:
-            _set(registration, R.UNCONFIRMED, actor)
-            notifications.confirm_email(registration)
-        elif event.approval_required and not staff:
-            notifications.pending(registration)
-        else:
-            _seat_or_wait(event, registration, actor, now)
+                     changes={"source": source, "status": registration.status,
+                              "category": category and category.name})
+        NOTICE[registration.status](registration)
     return registration
+
+
+NOTICE = {
+    R.UNCONFIRMED: notifications.confirm_email,
+    R.PENDING: notifications.pending,
+    R.CONFIRMED: notifications.confirmed,
+    R.WAITING: notifications.waiting,
+}
 
 
 def registration_confirm_email(*, registration: Registration) -> Registration:
