@@ -73,6 +73,7 @@ def _http_error(request, exc):
 
 def _register_routers():
     from mitmachen.core.api import router as core_router
+    from mitmachen.events.api import router as events_router
     from mitmachen.groups.api import router as groups_router
     from mitmachen.organisations.api import router as organisations_router
     from mitmachen.people.api import router as people_router
@@ -81,6 +82,7 @@ def _register_routers():
     api.add_router("/", organisations_router)
     api.add_router("/", people_router)
     api.add_router("/", groups_router)
+    api.add_router("/", events_router)
 
 
 _register_routers()
