@@ -186,3 +186,8 @@ OUTBOX_BATCH = env_int("OUTBOX_BATCH", 200)
 MESSAGE_ID_DOMAIN = env_str("MESSAGE_ID_DOMAIN", "mitmachen.invalid")
 SIGNAL_API_URL = env_str("SIGNAL_API_URL")  # signal-cli-rest-api, e.g. http://127.0.0.1:8080
 SIGNAL_NUMBER = env_str("SIGNAL_NUMBER")
+# WhatsApp Cloud API: with a phone number id and a token the worker sends WhatsApp messages;
+# without them they are prepared for the organiser's phone.
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID")
+WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN")

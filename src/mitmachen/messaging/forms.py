@@ -5,6 +5,16 @@ from mitmachen.messaging.models import Mailing
 from mitmachen.people.models import Consent
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """The channels, with WhatsApp named for how it goes out on this installation."""
+    from mitmachen.messaging import whatsapp
+
+    if not whatsapp.configured():
+        return Mailing.Kind.choices
+    return [(value, _("WhatsApp") if value == Mailing.Kind.WHATSAPP else label)
+            for value, label in Mailing.Kind.choices]
+
+
 class MailingForm(forms.Form):
     audience = forms.ChoiceField(label=_("Recipients"), choices=[
         ("members", _("all members")), ("group", _("a group")),
@@ -14,7 +24,7 @@ class MailingForm(forms.Form):
                             max_length=2000,
                             help_text=_("Filled in when you start from the contact list."))
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
-    kind = forms.ChoiceField(label=_("Channels"), choices=Mailing.Kind.choices)
+    kind = forms.ChoiceField(label=_("Channels"), choices=kind_choices)
     subject = forms.CharField(label=_("Subject"), max_length=300)
     body = forms.CharField(label=_("Text"), max_length=50000, widget=forms.Textarea(
         attrs={"rows": 12}), help_text=_(

@@ -7,7 +7,9 @@ def export_part(contact) -> dict:
     return {"messages": [
         {"channel": m.channel, "subject": "" if m.sensitive else m.subject, "status": m.status,
          "created_at": m.created_at.isoformat(),
-         "sent_at": m.sent_at.isoformat() if m.sent_at else None}
+         "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+         "bounced_at": m.bounced_at.isoformat() if m.bounced_at else None,
+         "bounce_reason": m.bounce_reason}
         for m in Message.objects.filter(contact=contact).order_by("created_at")]}
 
 
@@ -18,4 +20,4 @@ def erase_part(contact) -> None:
     messages.filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING]).update(
         status=Message.Status.FAILED, last_error="recipient erased")
     messages.update(to_address="[erased]", to_name="", subject="", body_text="", body_html="",
-                    attachments=[], headers={})
+                    attachments=[], headers={}, bounce_reason="")

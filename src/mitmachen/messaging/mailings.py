@@ -17,6 +17,7 @@ from django.utils.translation import override
 
 from mitmachen.core.audit import audit_record
 from mitmachen.core.models import AuditEntry
+from mitmachen.messaging import whatsapp
 from mitmachen.messaging.models import Mailing, Message
 from mitmachen.messaging.outbox import kick_worker, new_message_id
 from mitmachen.people.models import Consent, Contact
@@ -279,6 +280,9 @@ def manual_done(*, mailing: Mailing, channel: str, actor) -> int:
     """Letters printed and posted, or WhatsApp messages sent from the organiser's phone."""
     if channel not in {Message.Channel.LETTER, Message.Channel.WHATSAPP}:
         raise ValidationError(_("Only letters and WhatsApp messages are sent by hand."))
+    if channel == Message.Channel.WHATSAPP and whatsapp.configured():
+        # The worker sends them: marking them here would race it and hide failures.
+        raise ValidationError(_("WhatsApp messages are sent by the server."))
     with transaction.atomic():
         count = mailing.messages.filter(channel=channel, status=Message.Status.QUEUED).update(
             status=Message.Status.SENT, sent_at=timezone.now())

@@ -48,6 +48,11 @@ class Message(models.Model):
     claimed_by = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # A bounce arrives after the server accepted the message, so the status stays "sent" and
+    # the delivery bookkeeping (claims, retries, decision 0012) is untouched by it.
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    bounce_reason = models.CharField(_("bounce reason"), max_length=300, blank=True)
+    bounce_permanent = models.BooleanField(_("permanent bounce"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +63,8 @@ class Message(models.Model):
                          name="message_due"),
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["mailing", "status"]),
+            models.Index(fields=["organisation", "-bounced_at"],
+                         condition=Q(bounced_at__isnull=False), name="message_bounced"),
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")

@@ -14,8 +14,8 @@ from mitmachen.core.errors import add_to_form, text_of
 from mitmachen.core.paging import page_of
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import owned_or_404, staff_organisation
-from mitmachen.messaging import letters, mailings, outbox
-from mitmachen.messaging.forms import MailingForm, ScheduleForm
+from mitmachen.messaging import letters, mailings, outbox, whatsapp
+from mitmachen.messaging.forms import MailingForm, ScheduleForm, kind_choices
 from mitmachen.messaging.models import Mailing, Message
 from mitmachen.people.models import Contact
 
@@ -32,12 +32,17 @@ def mailing_list(request, slug):
     history = Mailing.objects.filter(organisation=organisation).annotate(
         total=Count("messages"),
         sent=Count("messages", filter=Q(messages__status=Message.Status.SENT)),
-        failed=Count("messages", filter=Q(messages__status=Message.Status.FAILED)))
+        failed=Count("messages", filter=Q(messages__status=Message.Status.FAILED)),
+        bounced=Count("messages", filter=Q(messages__bounced_at__isnull=False)))
     failures = Message.objects.filter(organisation=organisation,
                                       status=Message.Status.FAILED).exclude(
         last_error=ERASED)[:50]
+    bounced = Message.objects.filter(organisation=organisation,
+                                     bounced_at__isnull=False).exclude(
+        to_address="[erased]").select_related("contact").order_by("-bounced_at")[:50]
     return render(request, "messaging/mailing_list.html", {
-        "organisation": organisation, "mailings": history, "failures": failures})
+        "organisation": organisation, "mailings": history, "failures": failures,
+        "bounced": bounced})
 
 
 @login_required
@@ -68,7 +73,8 @@ def mailing_detail(request, slug, pk):
     organisation = staff_organisation(request, slug, Perm.MAILING_SEND)
     mailing = owned_or_404(Mailing, organisation, pk=pk)
     context = {"organisation": organisation, "mailing": mailing,
-               "schedule_form": ScheduleForm()}
+               "schedule_form": ScheduleForm(),
+               "kind_label": dict(kind_choices())[mailing.kind]}
     if mailing.status in {Mailing.Status.DRAFT, Mailing.Status.SCHEDULED}:
         who = mailings.plan(mailing)
         recipients = who.email + who.letter + who.messenger
@@ -86,7 +92,9 @@ def mailing_detail(request, slug, pk):
             page=page_of(mailing.messages.order_by("to_name", "id"),
                          request.GET.get("page"), selective=False),
             letters=mailing.messages.filter(channel=Message.Channel.LETTER).count(),
-            whatsapp=mailing.messages.filter(channel=Message.Channel.WHATSAPP))
+            # With the Cloud API the worker sends them; the phone links are for doing it by hand.
+            whatsapp=None if whatsapp.configured()
+            else mailing.messages.filter(channel=Message.Channel.WHATSAPP))
     polling = request.htmx_target == "progress"
     if not polling:  # the progress bar asks every 2 s; the page view is what gets logged
         audit_read(actor=request.user, obj=mailing, organisation=organisation,
