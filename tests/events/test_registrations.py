@@ -218,3 +218,12 @@ def test_capacity_cannot_drop_below_seats_taken(make_event, register):
         services.event_update(event=event, data={"capacity": 1}, actor=None)
     services.event_update(event=event, data={"capacity": 3}, actor=None)
     assert statuses(event)[2][1] in (S.OFFERED, S.CONFIRMED)
+
+
+def test_a_series_refuses_another_organisations_place(world):
+    from mitmachen.events.series import series_create
+
+    with pytest.raises(ValidationError):
+        series_create(organisation=world.kassel, title="Plenum", kind="plenum",
+                      dtstart=timezone.now(), rrule="FREQ=MONTHLY", actor=None,
+                      place=world.duesseldorf_office)

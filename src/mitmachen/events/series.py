@@ -124,6 +124,9 @@ def series_create(*, organisation, title: str, kind: str, dtstart: datetime, act
         raise ValidationError({"rrule": _("Give a recurrence rule or a list of dates.")})
     if len(dates) > MAX_OCCURRENCES:
         raise ValidationError({"dates": _("At most %(n)d dates.") % {"n": MAX_OCCURRENCES}})
+    from mitmachen.events.services import check_references
+
+    check_references(organisation, template)  # another organisation's place or group: refused
     rule = parse_rule(rrule, dtstart)[0] if rrule else ""
     series = EventSeries(organisation=organisation, title=title, kind=kind, dtstart=dtstart,
                          rrule=rule, exdates=parse_exdates(exdates),

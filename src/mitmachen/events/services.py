@@ -36,7 +36,7 @@ MAX_REMINDERS = 5
 MAX_TAGS = 20
 
 
-def _check_refs(organisation, data: dict) -> None:
+def check_references(organisation, data: dict) -> None:
     """A place, group or cooperation must be the organisation's own (or shared with it)."""
     for name in ("place", "group"):
         value = data.get(name)
@@ -79,7 +79,7 @@ def _topics_set(event: Event, topics) -> None:
 def event_create(*, organisation, title: str, kind: str, starts_at, actor, topics=(),
                  **fields) -> Event:
     data = {"title": title, "kind": kind, "starts_at": starts_at, **fields}
-    _check_refs(organisation, data)
+    check_references(organisation, data)
     _clean_lists(data)
     with transaction.atomic():
         event = create_audited(instance=Event(organisation=organisation, **data), actor=actor)
@@ -91,7 +91,7 @@ def event_create(*, organisation, title: str, kind: str, starts_at, actor, topic
 def event_update(*, event: Event, data: dict, actor, topics=None) -> Event:
     """Change an event. An occurrence changed here no longer follows its series."""
     data = dict(data)
-    _check_refs(event.organisation, data)
+    check_references(event.organisation, data)
     _clean_lists(data)
     if "status" in data and data["status"] in (Event.Status.CANCELLED, Event.Status.POSTPONED) \
             and data["status"] != event.status:
@@ -252,6 +252,31 @@ def category_add(*, event: Event, name: str, actor, capacity: int | None = None,
         return create_audited(instance=TicketCategory(
             event=event, name=(name or "").strip(), capacity=capacity, price=price,
             position=event.categories.count()), actor=actor)
+
+
+def question_remove(*, question: Question, actor) -> None:
+    """Refused once anyone has registered: their answers would lose their question."""
+    if question.event.registrations.exists():
+        raise ValidationError(_("People have registered already; their answers to this "
+                                "question would be lost."))
+    with transaction.atomic():
+        delete_audited(instance=question, actor=actor, organisation=question.event.organisation)
+
+
+def category_remove(*, category: TicketCategory, actor) -> None:
+    if category.registrations.exists():
+        raise ValidationError(_("People have registered with this ticket; it cannot be "
+                                "removed."))
+    with transaction.atomic():
+        delete_audited(instance=category, actor=actor, organisation=category.event.organisation)
+
+
+def file_remove(*, attached: EventFile, actor) -> None:
+    """Delete the row, and the stored file once that is committed."""
+    stored = attached.file
+    with transaction.atomic():
+        delete_audited(instance=attached, actor=actor, organisation=attached.event.organisation)
+        transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
 # --- reminders -------------------------------------------------------------------------------
