@@ -354,11 +354,14 @@ def offer_accept(*, registration: Registration) -> Registration:
             return registration
         if registration.status != R.OFFERED:
             raise ValidationError(_("There is no seat offered to you at the moment."))
-        if registration.offer_expires_at and registration.offer_expires_at <= now:
+        expired = bool(registration.offer_expires_at and registration.offer_expires_at <= now)
+        if expired:
             _expire(event, registration, now)
-            raise ValidationError(_("Sorry, the time to accept this seat has run out."))
-        _set(registration, R.CONFIRMED, None, confirmed_at=now, offer_expires_at=None)
-        notifications.confirmed(registration, promoted=True)
+        else:
+            _set(registration, R.CONFIRMED, None, confirmed_at=now, offer_expires_at=None)
+            notifications.confirmed(registration, promoted=True)
+    if expired:  # raised after the commit: inside it, the expiry would be rolled back
+        raise ValidationError(_("Sorry, the time to accept this seat has run out."))
     return registration
 
 

@@ -14,7 +14,10 @@ urlpatterns = [
     path("o/<slug:slug>/series/<int:pk>/", public.series_detail, name="series_detail"),
     path("o/<slug:slug>/plan/<int:year>/", public.yearly_plan, name="yearly_plan"),
     path("r/<str:token>/", public.personal, name="personal"),
-    path("me/events/", public.my_events, name="my_events"),
+    # Not under me/: people's me/<slug>/ comes first in the root URLconf and would catch it.
+    path("my/events/", public.my_events, name="my_events"),
+    path("o/<slug:slug>/events/<int:pk>/files/<int:file_pk>/", public.event_file,
+         name="event_file"),
     # feeds (feeds.py)
     path("o/<slug:slug>/events.ics", feeds.organisation_ics, name="feed_organisation"),
     path("o/<slug:slug>/groups/<int:pk>/events.ics", feeds.group_ics, name="feed_group"),
