@@ -110,7 +110,8 @@ class PublicRegistrationForm(forms.Form):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["phone"].widget.input_type = "tel"
         categories = list(event.categories.all())
         if categories:
             self.fields["category"] = forms.ModelChoiceField(
