@@ -6,12 +6,16 @@ board above Kassel, an umbrella with a member organisation, and a cooperation.
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from mitmachen.core import services as core
 from mitmachen.core.roles import Role
+from mitmachen.events import services as events
+from mitmachen.events.models import Event
 from mitmachen.organisations import services as org
 from mitmachen.organisations.models import Organisation, Place
 
@@ -116,3 +120,32 @@ def token_for(world):
         return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
 
     return _token
+
+
+# Events: used by tests/events and by the mailings to registrants in tests/messaging.
+@pytest.fixture
+def make_event(world):
+    """An event of Kassel's in a week, open for registration, with `capacity` seats."""
+
+    def _make(capacity=2, organisation=None, title="Netzwerktreffen", **fields):
+        start = timezone.now() + timedelta(days=7)
+        fields = {"registration": Event.Registration.OPEN, "capacity": capacity,
+                  "ends_at": start + timedelta(hours=2), **fields}
+        return events.event_create(organisation=organisation or world.kassel,
+                                   title=title, kind=Event.Kind.NETWORK_MEETING,
+                                   starts_at=start, actor=None, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def register():
+    from mitmachen.events.registrations import registration_create
+
+    def _register(event, name="Ana", email=None, **fields):
+        return registration_create(event=event, first_name=name,
+                                   email=email if email is not None else
+                                   f"{str(name).lower()}@example.org",
+                                   privacy_accepted=True, **fields)
+
+    return _register

@@ -43,7 +43,9 @@ def finish(calendar: Calendar) -> bytes:
     """Add the Europe/Berlin VTIMEZONE for the years the events span, and serialise."""
     years = [component.decoded("dtstart").year for component in calendar.walk("VEVENT")]
     if years:
-        calendar.add_component(_vtimezone(min(years) - 1, max(years) + 1))
+        # A series' rule runs on past its stored occurrences: cover the years ahead as well.
+        last = max(max(years), timezone.now().year + 2)
+        calendar.add_component(_vtimezone(min(years) - 1, last + 1))
     return calendar.to_ical()
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import override
 
 from mitmachen.core.audit import audit_record
 from mitmachen.core.models import AuditEntry
-from mitmachen.messaging import whatsapp
+from mitmachen.messaging import event_mailings, whatsapp
 from mitmachen.messaging.models import Mailing, Message
 from mitmachen.messaging.outbox import kick_worker, new_message_id
 from mitmachen.people.models import Consent, Contact
@@ -29,6 +29,7 @@ UNSUBSCRIBE_SALT = "mitmachen.unsubscribe"
 PLACEHOLDERS = {
     "anrede": "salutation", "vorname": "first_name", "nachname": "last_name", "name": "name",
     "organisation": "organisation", "abmelden": "unsubscribe_url",
+    **event_mailings.EVENT_PLACEHOLDERS,
 }
 
 
@@ -48,6 +49,8 @@ def audience_contacts(organisation, audience: dict):
     """The contacts an audience description names, always within the organisation."""
     contacts = Contact.objects.filter(organisation=organisation, erased_at__isnull=True)
     kind = audience.get("kind")
+    if kind == "event":
+        return contacts.none()  # registrants need not be contacts: see plan()
     if kind == "members":
         return contacts.filter(status=Contact.Status.MEMBER)
     if kind == "group":
@@ -67,8 +70,34 @@ def _has_postal_address(contact: Contact) -> bool:
     return bool(contact.street and contact.postcode and contact.city)
 
 
+def _registrant_plan(mailing: Mailing) -> Plan:
+    """An event's registrants: by e-mail when they gave an address for the event, else a
+    letter to their contact's postal address; messenger copies need messenger consent."""
+    result = Plan()
+    people = event_mailings.registrants(mailing)
+    if mailing.kind != Mailing.Kind.EMAIL_OR_LETTER:
+        channel = Consent.Channel.SIGNAL if mailing.kind == Mailing.Kind.SIGNAL \
+            else Consent.Channel.WHATSAPP
+        ok = set(reachable(mailing.organisation, channel, mailing.purpose).values_list(
+            "pk", flat=True))
+        for person in people:
+            reached = person.contact is not None and person.contact.pk in ok
+            (result.messenger if reached else result.unreachable).append(person)
+        return result
+    for person in people:
+        if person.email:
+            result.email.append(person)
+        elif person.contact is not None and _has_postal_address(person.contact):
+            result.letter.append(person)
+        else:
+            result.unreachable.append(person)
+    return result
+
+
 def plan(mailing: Mailing) -> Plan:
     """Who gets an e-mail, who a letter, who a messenger message, and who cannot be reached."""
+    if mailing.audience.get("kind") == "event":
+        return _registrant_plan(mailing)
     contacts = list(audience_contacts(mailing.organisation, mailing.audience)
                     .order_by("last_name", "first_name", "id"))
     result = Plan()
@@ -111,7 +140,9 @@ def _check_template(text: str, field_name: str) -> None:
     if unknown or "{{" in leftover or "}}" in leftover or "{%" in text:
         raise ValidationError({field_name: _(
             "Unknown or broken placeholder%(names)s. Use {{ anrede }}, {{ vorname }}, "
-            "{{ nachname }}, {{ name }} or {{ organisation }}.")
+            "{{ nachname }}, {{ name }} or {{ organisation }}; for an event also "
+            "{{ veranstaltung }}, {{ datum }}, {{ uhrzeit }}, {{ ort }}, {{ link }} and, for "
+            "its registrants, {{ anmeldung }}.")
             % {"names": (": " + ", ".join(unknown)) if unknown else ""}})
 
 
@@ -135,7 +166,13 @@ def personal_context(mailing: Mailing, contact: Contact, base_url: str) -> dict:
         "unsubscribe_url": unsubscribe_url(base_url, contact, mailing.purpose),
     }
     # German placeholders ({{ vorname }}) and English ones ({{ first_name }}) both work.
-    return {**values, **{german: values[english] for german, english in PLACEHOLDERS.items()}}
+    values = {**values, **{german: values[english] for german, english in PLACEHOLDERS.items()
+                           if english in values}}
+    event = event_mailings.event_of(mailing)
+    if event is not None:
+        with override(contact.language):
+            values.update(event_mailings.values(event, contact, base_url))
+    return values
 
 
 def render(mailing: Mailing, contact: Contact, base_url: str,
@@ -163,6 +200,14 @@ def mailing_create(*, organisation, subject: str, body: str, purpose: str, audie
             raise ValidationError({name: _("This field cannot be empty.")})
         _check_template(value, name)
     audience_contacts(organisation, audience)  # refuses an unreadable audience early
+    event_mailings.check_audience(organisation, audience)
+    used = set(PLACEHOLDER.findall(subject + body))
+    event_names = {*event_mailings.EVENT_PLACEHOLDERS, *event_mailings.EVENT_PLACEHOLDERS.values()}
+    if used & event_names and audience.get("event_id") is None:
+        raise ValidationError({"body": _("Event placeholders need an event: choose one.")})
+    if used & {"anmeldung", "registration_link"} and audience.get("kind") != "event":
+        raise ValidationError({"body": _(
+            "{{ anmeldung }} works only in mailings to an event's registrants.")})
     with transaction.atomic():
         mailing.save()
         audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=mailing,
@@ -190,6 +235,8 @@ def mailing_send(*, mailing: Mailing, actor, base_url: str, when=None) -> Mailin
         rows = []
         by_email = {c.pk for c in who.email}
         by_letter = {c.pk for c in who.letter}
+        event = event_mailings.event_of(locked)
+        ics = [event_mailings.attachment(event)] if event is not None else []
         for contact in who.email + who.letter + who.messenger:
             if contact.pk in by_email:
                 channel, address = Message.Channel.EMAIL, contact.email
@@ -208,7 +255,10 @@ def mailing_send(*, mailing: Mailing, actor, base_url: str, when=None) -> Mailin
                 headers = {"List-Unsubscribe": f"<{url}>",
                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
             rows.append(Message(
-                organisation=locked.organisation, contact=contact, mailing=locked,
+                organisation=locked.organisation, mailing=locked,
+                contact=contact.contact if isinstance(contact, event_mailings.Registrant)
+                else contact,
+                attachments=ics if channel == Message.Channel.EMAIL else [],
                 channel=channel, to_name=contact.full_name, to_address=address,
                 subject=subject, body_text=text, body_html=html if channel == "email" else "",
                 headers=headers, message_id=new_message_id(), next_attempt_at=now))
@@ -263,6 +313,17 @@ def _site_url() -> str:
     from django.conf import settings
 
     return settings.SITE_URL
+
+
+def recipient(mailing: Mailing, key: str):
+    """A contact of the organisation, or (key "r<id>") one of the event's registrants."""
+    key = (key or "").strip()
+    if key.startswith("r") and mailing.audience.get("kind") == "event":
+        return next((r for r in event_mailings.registrants(mailing) if r.pk == key), None)
+    if not key.isdigit():
+        return None
+    return Contact.objects.filter(organisation=mailing.organisation, erased_at__isnull=True,
+                                  pk=int(key)).first()
 
 
 def test_send(*, mailing: Mailing, contact: Contact, to_email: str, base_url: str) -> Message:

@@ -17,7 +17,6 @@ from mitmachen.core.tenancy import owned_or_404, staff_organisation
 from mitmachen.messaging import letters, mailings, outbox, whatsapp
 from mitmachen.messaging.forms import MailingForm, ScheduleForm, kind_choices
 from mitmachen.messaging.models import Mailing, Message
-from mitmachen.people.models import Contact
 
 ERASED = "recipient erased"
 
@@ -108,8 +107,7 @@ def mailing_detail(request, slug, pk):
 def mailing_test(request, slug, pk):
     organisation = staff_organisation(request, slug, Perm.MAILING_SEND)
     mailing = owned_or_404(Mailing, organisation, pk=pk)
-    contact = Contact.objects.filter(organisation=organisation, erased_at__isnull=True,
-                                     pk=request.POST.get("contact")).first()
+    contact = mailings.recipient(mailing, request.POST.get("contact", ""))
     if contact is None:
         messages.error(request, _("Choose a recipient for the preview first."))
     else:
