@@ -121,3 +121,21 @@ def test_staff_page_writes_to_registrants_and_test_sends_a_registrants_copy(
     copy = Message.objects.get(subject__startswith="[Test]")
     assert copy.to_address == world.users["kassel_board"].email
     assert "Hallo Ana," in copy.body_text
+
+
+def test_mailing_html_is_a_designed_page_in_the_recipients_language(world):
+    from mitmachen.messaging import mailings as m
+
+    reader = people.contact_create(organisation=world.kassel, actor=None, status="member",
+                                   data={"first_name": "Nora", "email": "n@example.org",
+                                         "language": "en"})
+    mailing = m.mailing_create(organisation=world.kassel, subject="News",
+                               body="{{ anrede }} <b>bold</b> & more", purpose="newsletter",
+                               audience={"kind": "members"}, actor=None)
+    subject, text, html = m.render(mailing, reader, BASE)
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+    assert "Hello Nora," in html and "&lt;b&gt;bold&lt;/b&gt; &amp; more" in html
+    assert "Unsubscribe from this newsletter" in html and world.kassel.name in html
+    assert "<b>bold</b>" in text  # the text part is plain text, not escaped
+    letter = m.render(mailing, reader, BASE, channel="letter")
+    assert letter[2] == "" and "Unsubscribe" not in letter[1]

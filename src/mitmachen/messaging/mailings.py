@@ -9,9 +9,11 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import QueryDict
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -181,12 +183,20 @@ def render(mailing: Mailing, contact: Contact, base_url: str,
     context = personal_context(mailing, contact, base_url)
     subject = " ".join(fill(mailing.subject, context).split())
     text = fill(mailing.body, context)
-    if mailing.purpose == Consent.Purpose.NEWSLETTER and channel == Message.Channel.EMAIL:
-        # The link withdraws e-mail consent; letters and messenger copies do not carry it.
-        with override(contact.language):
+    if channel != Message.Channel.EMAIL:
+        return subject, text, ""
+    newsletter = mailing.purpose == Consent.Purpose.NEWSLETTER
+    with override(contact.language):
+        body = linebreaks(escape(text), autoescape=False)
+        if newsletter:
+            # The link withdraws e-mail consent; letters and messenger copies do not carry it.
             text += "\n\n-- \n" + _("Unsubscribe: %(url)s") % {
                 "url": context["unsubscribe_url"]}
-    return subject, text, linebreaks(escape(text), autoescape=False)
+        html = get_template("messaging/email/mailing.html").render({
+            "subject": subject, "body": mark_safe(body),  # noqa: S308 (escaped just above)
+            "organisation": mailing.organisation, "language": contact.language,
+            "unsubscribe_url": context["unsubscribe_url"] if newsletter else ""})
+    return subject, text, html
 
 
 def mailing_create(*, organisation, subject: str, body: str, purpose: str, audience: dict,
