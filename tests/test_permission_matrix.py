@@ -29,6 +29,18 @@ STAFF_PAGES = {
     "/staff/{slug}/groups/": {"kassel_board", "kassel_groups"},
     "/staff/{slug}/mailings/": {"kassel_board", "kassel_groups", "kassel_events"},
     "/staff/{slug}/mailings/new/": {"kassel_board", "kassel_groups", "kassel_events"},
+    "/staff/{slug}/events/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/new/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/topics/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/series/new/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/series/{series}/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/edit/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/register/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/checkin/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/checkin/print/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/export.csv": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/events/{event}/export.xlsx": {"kassel_board", "kassel_events"},
 }
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
                 "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",
@@ -37,7 +49,26 @@ PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
 
 def _url(page, world, organisation):
     place = world.kassel_office if organisation == world.kassel else world.duesseldorf_office
-    return page.format(slug=organisation.slug, place=place.pk)
+    return page.format(slug=organisation.slug, place=place.pk,
+                       **_event_ids(page, organisation))
+
+
+def _event_ids(page, organisation) -> dict:
+    """An event and a series of `organisation`, made only for the pages that need them."""
+    if "{event}" not in page and "{series}" not in page:
+        return {}
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitmachen.events import series, services
+
+    start = timezone.now() + timedelta(days=7)
+    event = services.event_create(organisation=organisation, title="Treffen", kind="meeting",
+                                  starts_at=start, actor=None)
+    plan = series.series_create(organisation=organisation, title="Plan", kind="meeting",
+                                dtstart=start, dates=[(start, None)], actor=None)
+    return {"event": event.pk, "series": plan.pk}
 
 
 @pytest.mark.parametrize("persona", KASSEL_ROLES + ["hessen_board", "duesseldorf_member", None])
@@ -65,7 +96,8 @@ def test_staff_pages_of_another_organisation_answer_404(world, login, persona, p
 
 @pytest.mark.parametrize("page", sorted(STAFF_PAGES))
 def test_umbrella_board_cannot_open_member_organisation_pages(world, login, page):
-    response = login("umbrella_board").get(page.format(slug=world.member_org.slug, place=0))
+    response = login("umbrella_board").get(page.format(slug=world.member_org.slug, place=0,
+                                                       event=0, series=0))
     assert response.status_code == 404
 
 

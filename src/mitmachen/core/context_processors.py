@@ -20,6 +20,7 @@ def navigation(request):
         (Perm.CONTACT_VIEW, _("Contacts"), "people:contact_list"),
         (Perm.MEMBERSHIP_DECIDE, _("Applications"), "people:application_queue"),
         (Perm.GROUP_CHANGE, _("Groups"), "groups:staff_list"),
+        (Perm.EVENT_CHANGE, _("Events"), "events:staff_list"),
         (Perm.MAILING_SEND, _("Mailings"), "messaging:mailing_list"),
         (Perm.ORGANISATION_CHANGE, _("Public page"), "organisations:profile_edit"),
         (Perm.PLACE_CHANGE, _("Places"), "organisations:places"),

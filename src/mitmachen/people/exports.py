@@ -1,11 +1,9 @@
 """CSV and XLSX exports of a filtered contact list."""
 
-import csv
-import io
-import re
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+
+from mitmachen.core.spreadsheets import csv_bytes, xlsx_bytes
+from mitmachen.core.spreadsheets import safe_cell as _safe  # noqa: F401 (tests and old imports)
 
 COLUMNS = [
     ("first_name", "First name"), ("last_name", "Last name"), ("status", "Status"),
@@ -27,33 +25,9 @@ def _header():
     return [_(label) for _field, label in COLUMNS]
 
 
-_NUMBER = re.compile(r"^\+?\d[\d ]*$")
-
-
-def _safe(value: str) -> str:
-    # A cell starting with = + - @ tab or CR runs as a formula in a spreadsheet (CSV injection);
-    # only plain numbers such as "+49561…" may keep their sign.
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(value):
-        return "'" + value
-    return value
-
-
 def as_csv(contacts) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(_header())
-    for row in _rows(contacts):
-        writer.writerow([_safe(v) for v in row])
-    # UTF-8 with BOM so that spreadsheet programs in German settings read umlauts right.
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(_header(), _rows(contacts))
 
 
 def as_xlsx(contacts) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Contacts"))
-    sheet.append(_header())
-    for row in _rows(contacts):
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(_("Contacts"), _header(), _rows(contacts))
