@@ -227,3 +227,44 @@ def test_a_series_refuses_another_organisations_place(world):
         series_create(organisation=world.kassel, title="Plenum", kind="plenum",
                       dtstart=timezone.now(), rrule="FREQ=MONTHLY", actor=None,
                       place=world.duesseldorf_office)
+
+
+def test_series_occurrences_get_their_reminders(world, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from mitmachen.events.series import series_create
+
+    with mock.patch("mitmachen.events.services.schedule_reminders") as schedule, \
+            django_capture_on_commit_callbacks(execute=True):
+        series = series_create(organisation=world.kassel, title="Plenum", kind="plenum",
+                               dtstart=timezone.now() + timedelta(days=3),
+                               rrule="FREQ=MONTHLY;COUNT=3", actor=None, reminder_hours=[24])
+    assert sorted(c.args[0] for c in schedule.call_args_list) == sorted(
+        series.occurrences.values_list("pk", flat=True))
+
+
+def test_a_plan_of_dates_has_no_rule_to_remake(world):
+    from mitmachen.events.series import series_create, series_update_rule
+
+    start = timezone.now() + timedelta(days=3)
+    series = series_create(organisation=world.kassel, title="Plan", kind="meeting",
+                           dtstart=start, dates=[(start, None)], actor=None)
+    with pytest.raises(ValidationError):
+        series_update_rule(series=series, actor=None, exdates=[])
+    assert series.occurrences.count() == 1
+
+
+def test_unchanged_topics_keep_an_occurrence_in_its_series(world):
+    from mitmachen.events.series import series_create
+
+    topic = services.topic_create(organisation=world.kassel, name="Klima", actor=None)
+    series = series_create(organisation=world.kassel, title="Plenum", kind="plenum",
+                           dtstart=timezone.now() + timedelta(days=3),
+                           rrule="FREQ=MONTHLY;COUNT=2", actor=None, topics=[topic])
+    first = series.occurrences.first()
+    services.event_update(event=first, data={}, actor=None, topics=[topic])
+    first.refresh_from_db()
+    assert not first.customised
+    services.event_update(event=first, data={}, actor=None, topics=[])
+    first.refresh_from_db()
+    assert first.customised

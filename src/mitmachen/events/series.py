@@ -84,6 +84,13 @@ def starts_of(series: EventSeries, *, until: datetime) -> list[datetime]:
     return found
 
 
+def _remind_later(event: Event) -> None:
+    if event.reminder_hours:
+        from mitmachen.events.services import schedule_reminders
+
+        transaction.on_commit(lambda pk=event.pk: schedule_reminders(pk))
+
+
 def _occurrence(series: EventSeries, start: datetime, end: datetime | None,
                 **overrides) -> Event:
     fields = {name: getattr(series, name) for name in SERIES_DEFAULTS}
@@ -108,6 +115,7 @@ def series_extend(series: EventSeries, *, now=None, template: dict | None = None
                 event.full_clean(validate_constraints=False)
                 event.save()
                 event.topics.set(topics)
+                _remind_later(event)
         except IntegrityError:
             continue  # made by a parallel run
         added += 1
@@ -145,6 +153,7 @@ def series_create(*, organisation, title: str, kind: str, dtstart: datetime, act
             event.full_clean(validate_constraints=False)
             event.save()
             event.topics.set(series.topics.all())
+            _remind_later(event)
     return series
 
 
@@ -164,6 +173,10 @@ def series_update_rule(*, series: EventSeries, actor, rrule: str | None = None,
     own and have no registrations are remade; the others stay, so nobody loses a seat."""
     from mitmachen.core.updates import update_audited
 
+    if not series.rrule and rrule is None:
+        # A plan of dates has no rule to follow: remaking it would delete its dates.
+        raise ValidationError({"rrule": _("This series is a plan of dates; edit its dates "
+                                          "one by one.")})
     data = {}
     if rrule is not None:
         data["rrule"] = parse_rule(rrule, series.dtstart)[0]

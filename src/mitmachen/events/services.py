@@ -107,9 +107,11 @@ def event_update(*, event: Event, data: dict, actor, topics=None) -> Event:
                 "%(n)d people already hold a seat; cancel registrations first.") % {
                 "n": event.seats_taken}})
         changes = update_audited(instance=event, data=data, fields=EDITABLE, actor=actor)
-        if topics is not None:
+        topics_changed = topics is not None and {t.pk for t in topics} != set(
+            event.topics.values_list("pk", flat=True))
+        if topics_changed:
             _topics_set(event, topics)
-        if event.series_id and not event.customised and (changes or topics is not None):
+        if event.series_id and not event.customised and (changes or topics_changed):
             Event.objects.filter(pk=event.pk).update(customised=True)
             event.customised = True
         if "capacity" in changes:
