@@ -14,6 +14,7 @@ from mitmachen.events import registrations as regs
 from mitmachen.events import series as series_services
 from mitmachen.events import services
 from mitmachen.events.models import CalendarToken, Event, Question, Registration, Topic
+from mitmachen.messaging.models import Message
 from mitmachen.organisations import services as org
 from mitmachen.organisations.models import Place
 from mitmachen.people import services as people
@@ -387,7 +388,8 @@ def test_double_opt_in_and_approval_are_explained(world, client, make_event):
     opt_in = make_event(double_opt_in=True)
     response = client.post(url("register", "kassel", opt_in.pk), form_data())
     page = client.get(response["Location"]).content.decode()
-    assert "Please confirm your e-mail address" in page
+    assert "Please open the link in it to confirm your address" in page
+    assert "Confirm my e-mail address" not in page  # not without the e-mail's code
     approval = make_event(approval_required=True)
     response = client.post(url("register", "kassel", approval.pk), form_data())
     assert "awaiting approval" in client.get(response["Location"]).content.decode()
@@ -500,12 +502,19 @@ def test_personal_page_confirms_email_only_on_post(world, client, make_event, re
     event = make_event(double_opt_in=True)
     registration = register(event, "Ana")
     link = url("personal", regs.personal_token(registration))
+    # Whoever filled in the form has the personal link; only the e-mail has the code.
+    assert "Confirm my e-mail address" not in client.get(link).content.decode()
+    assert client.post(link, {"action": "confirm_email"}).status_code == 400
+    assert client.post(link, {"action": "confirm_email", "code": "0" * 24}).status_code == 400
+    mailed = Message.objects.get(to_address="ana@example.org")
+    confirm_link = next(word for word in mailed.body_text.split() if "?code=" in word)
+    code = confirm_link.split("?code=")[1]
     for _ in range(2):
-        page = client.get(link)
+        page = client.get(f"{link}?code={code}")
         assert page.status_code == 200 and "Confirm my e-mail address" in page.content.decode()
     registration.refresh_from_db()
     assert registration.status == S.UNCONFIRMED
-    response = client.post(link, {"action": "confirm_email"})
+    response = client.post(link, {"action": "confirm_email", "code": code})
     assert response.status_code == 303
     registration.refresh_from_db()
     assert registration.status == S.CONFIRMED
@@ -599,8 +608,16 @@ def test_members_only_series_is_hidden(world, client):
 
 
 def test_rule_in_words():
+    from django.utils.translation import override
+
     from mitmachen.events.public import rule_text
 
+    assert rule_text("FREQ=MONTHLY;INTERVAL=2") == "alle 2 Monate"  # German by default
+    with override("en"):
+        _english_rules(rule_text)
+
+
+def _english_rules(rule_text):
     assert rule_text("FREQ=MONTHLY;INTERVAL=2") == "every 2 months"
     assert rule_text("FREQ=MONTHLY;INTERVAL=3") == "quarterly"
     assert rule_text("FREQ=WEEKLY") == "every week"

@@ -13,6 +13,15 @@ from mitmachen.messaging.models import Message
 S = Registration.Status
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The messages below are matched in English; German is the default elsewhere."""
+    from django.utils.translation import override
+
+    with override("en"):
+        yield
+
+
 def statuses(event):
     return list(event.registrations.order_by("pk").values_list("first_name", "status"))
 

@@ -66,7 +66,10 @@ def pending(registration: Registration) -> None:
 
 
 def confirm_email(registration: Registration) -> None:
-    _send(registration, "confirm_email")
+    from mitmachen.events.registrations import email_code
+
+    _send(registration, "confirm_email",
+          confirm_url=f"{personal_url(registration)}?code={email_code(registration)}")
 
 
 def offered(registration: Registration) -> None:

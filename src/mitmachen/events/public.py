@@ -216,12 +216,19 @@ def personal(request, token):
         registration = registrations.registration_by_token(token)
     except ValidationError:
         return render(request, "events/personal_invalid.html", status=404)
-    context = {"registration": registration, "event": registration.event, "token": token}
+    # The code that confirms an address comes only with the e-mail sent to it.
+    code = request.POST.get("code") or request.GET.get("code") or ""
+    if not registrations.email_code_valid(registration, code):
+        code = ""
+    context = {"registration": registration, "event": registration.event, "token": token,
+               "code": code}
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "cancel":
             return render(request, "events/personal_cancel.html", context)
         try:
+            if action == "confirm_email" and not code:
+                raise ValidationError(_("Please use the link in the e-mail we sent you."))
             done = _act(registration, action)
         except ValidationError as exc:
             registration.refresh_from_db()

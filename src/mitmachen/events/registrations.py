@@ -25,6 +25,7 @@ from mitmachen.events.models import Event, Question, Registration, TicketCategor
 
 R = Registration.Status
 TOKEN_SALT = "mitmachen.events.registration"  # noqa: S105 (an HMAC salt, not a secret)
+EMAIL_SALT = "mitmachen.events.email"  # noqa: S105 (an HMAC salt, not a secret)
 ANSWER_MAX = 1000
 
 
@@ -35,6 +36,18 @@ def personal_token(registration: Registration) -> str:
     weeks later can carry the same link; a new nonce invalidates it."""
     mac = salted_hmac(TOKEN_SALT, f"{registration.pk}:{registration.nonce}").hexdigest()[:32]
     return f"{registration.pk}-{mac}"
+
+
+def email_code(registration: Registration) -> str:
+    """Proof of having read the e-mail sent to the registrant's address (double opt-in): the
+    personal link alone does not confirm, as whoever filled in the form has that too."""
+    return salted_hmac(EMAIL_SALT, f"{registration.pk}:{registration.nonce}:"
+                                   f"{registration.email}").hexdigest()[:24]
+
+
+def email_code_valid(registration: Registration, code: str) -> bool:
+    return bool(code) and len(code) < 80 and constant_time_compare(email_code(registration),
+                                                                  code)
 
 
 def registration_by_token(token: str) -> Registration:
@@ -244,7 +257,9 @@ def registration_create(*, event: Event, first_name: str, last_name: str = "", e
     registration.category = category
     registration.full_clean(exclude=["event", "contact", "user", "category", "status"],
                             validate_constraints=False)
-    double_opt_in = (event.double_opt_in and not staff and user is None)
+    # A logged-in person skips it only for their own account's (already proven) address.
+    double_opt_in = event.double_opt_in and not staff and not (
+        user is not None and registration.email == (user.email or "").lower())
     if double_opt_in and not registration.email:
         raise ValidationError({"email": _("Please give an e-mail address.")})
 
