@@ -26,10 +26,24 @@ class RequestLogMiddleware:
             "request",
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": _loggable_path(request),
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "user": getattr(getattr(request, "user", None), "pk", None),
             },
         )
         return response
+
+
+# URLs whose last part is a secret (personal links, calendar feeds, unsubscribe and confirmation
+# tokens): the log keeps the route, not the secret.
+SECRET_ROUTES = {"events:personal", "events:feed_personal", "messaging:unsubscribe",
+                 "people:application_confirm", "people:consent_confirm",
+                 "groups:public_join_confirm", "core:password_reset_confirm"}
+
+
+def _loggable_path(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name in SECRET_ROUTES:
+        return "/" + match.route
+    return request.path
