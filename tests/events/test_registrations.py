@@ -277,3 +277,60 @@ def test_unchanged_topics_keep_an_occurrence_in_its_series(world):
     services.event_update(event=first, data={}, actor=None, topics=[])
     first.refresh_from_db()
     assert first.customised
+
+
+def test_a_late_confirmation_queues_behind_those_already_waiting(make_event, register):
+    event = make_event(capacity=1, double_opt_in=True)
+    ana = register(event, "Ana")
+    ben = register(event, "Ben")
+    cem = register(event, "Cem")
+    regs.registration_confirm_email(registration=ana)  # the seat
+    regs.registration_confirm_email(registration=cem)  # waits first
+    regs.registration_confirm_email(registration=ben)  # confirmed later: waits behind Cem
+    cem.refresh_from_db()
+    ben.refresh_from_db()
+    assert (regs.waiting_position(cem), regs.waiting_position(ben)) == (1, 2)
+    regs.registration_cancel(registration=ana)
+    cem.refresh_from_db()
+    assert cem.status in (S.OFFERED, S.CONFIRMED)
+
+
+def test_a_restored_event_moves_the_waiting_list_up(make_event, register):
+    event = make_event(capacity=1, offer_hours=0)
+    ana = register(event, "Ana")
+    ben = register(event, "Ben")
+    services.event_status_change(event=event, to_status=Event.Status.POSTPONED, actor=None)
+    regs.registration_cancel(registration=ana)
+    ben.refresh_from_db()
+    assert ben.status == S.WAITING  # nothing moves while the event is postponed
+    services.event_status_change(event=event, to_status=Event.Status.CONFIRMED, actor=None)
+    ben.refresh_from_db()
+    assert ben.status == S.CONFIRMED
+    cem = register(event, "Cem")
+    assert cem.status == S.WAITING
+
+
+def test_a_cancelled_event_confirms_nobody_and_sends_no_access_data(make_event, register):
+    event = make_event(capacity=1, offer_hours=24, is_online=True)
+    services.access_set(event=event, actor=None, url="https://zoom.us/j/424242")
+    ana = register(event, "Ana")
+    ben = register(event, "Ben")
+    regs.registration_cancel(registration=ana)
+    services.event_status_change(event=event, to_status=Event.Status.CANCELLED, actor=None)
+    Message.objects.all().delete()
+    ben.refresh_from_db()
+    with pytest.raises(ValidationError, match="cancelled"):
+        regs.offer_accept(registration=ben)
+    assert regs.offers_expire(now=timezone.now() + timedelta(days=2)) == 1
+    assert not Message.objects.exists()  # no "your seat went to the next person"
+
+
+@pytest.mark.parametrize("data", [
+    {"offer_hours": 24 * 365 + 1},
+    {"starts_at": timezone.now().replace(year=9999)},
+    {"starts_at": timezone.now().replace(year=1800)},
+])
+def test_limits_that_keep_dates_computable(make_event, data):
+    event = make_event()
+    with pytest.raises(ValidationError):
+        services.event_update(event=event, data=data, actor=None)

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -182,7 +183,8 @@ class Event(BaseModel):
     double_opt_in = models.BooleanField(_("public registrations confirm their e-mail"),
                                         default=False)
     offer_hours = models.PositiveIntegerField(
-        _("hours to accept a seat from the waiting list"), default=48)
+        _("hours to accept a seat from the waiting list"), default=48,
+        validators=[MaxValueValidator(24 * 365)])
     reminder_hours = models.JSONField(
         _("reminders (hours before the start)"), default=list, blank=True)
     uid = models.CharField(max_length=64, unique=True, default=new_nonce, editable=False)
@@ -208,6 +210,10 @@ class Event(BaseModel):
         return self.title
 
     def clean(self):
+        for name in ("starts_at", "ends_at"):
+            value = getattr(self, name)
+            if value is not None and not 1900 <= value.year <= 2200:
+                raise ValidationError({name: _("Please give a date between 1900 and 2200.")})
         if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The end lies before the start.")})
         if (self.registration_opens_at and self.registration_closes_at
@@ -358,6 +364,9 @@ class Registration(BaseModel):
     language = models.CharField(max_length=10, default="de")
     nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
     offer_expires_at = models.DateTimeField(_("offer expires"), null=True, blank=True)
+    # When the registration joined the waiting list: someone who confirms their address or is
+    # approved later queues behind those already waiting.
+    waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     attended_at = models.DateTimeField(_("attended"), null=True, blank=True)

@@ -19,7 +19,9 @@ def personal_url(registration: Registration) -> str:
 
 
 def access_for(registration: Registration) -> OnlineAccess | None:
-    if registration.status != Registration.Status.CONFIRMED or not registration.event.is_online:
+    event = registration.event
+    if registration.status != Registration.Status.CONFIRMED or not event.is_online or \
+            event.status in (Event.Status.CANCELLED, Event.Status.POSTPONED):
         return None
     access = OnlineAccess.objects.filter(event_id=registration.event_id).first()
     if access is None or not (access.url or access.meeting_id or access.passcode):

@@ -24,6 +24,7 @@ from mitmachen.events import notifications
 from mitmachen.events.models import Event, Question, Registration, TicketCategory
 
 R = Registration.Status
+HALTED = (Event.Status.CANCELLED, Event.Status.POSTPONED)
 TOKEN_SALT = "mitmachen.events.registration"  # noqa: S105 (an HMAC salt, not a secret)
 EMAIL_SALT = "mitmachen.events.email"  # noqa: S105 (an HMAC salt, not a secret)
 ANSWER_MAX = 1000
@@ -133,8 +134,10 @@ def clean_answers(event: Event, answers: dict | None) -> dict:
 
 # --- seats -----------------------------------------------------------------------------------
 
-def _lock(event: Event) -> Event:
-    return Event.objects.select_for_update().select_related("organisation").get(pk=event.pk)
+def lock_event(event: Event) -> Event:
+    # of=self: locking the organisation row too would make all its events queue behind each other.
+    return Event.objects.select_for_update(of=("self",)).select_related("organisation").get(
+        pk=event.pk)
 
 
 def _take_seat(event: Event, category: TicketCategory | None) -> bool:
@@ -173,20 +176,20 @@ def _seat_or_wait(event: Event, registration: Registration, actor, now) -> None:
         _set(registration, R.CONFIRMED, actor, confirmed_at=now)
         notifications.confirmed(registration)
     else:
-        _set(registration, R.WAITING, actor)
+        _set(registration, R.WAITING, actor, waiting_since=now)
         notifications.waiting(registration)
 
 
-def _promote(event: Event, actor, now) -> list[Registration]:
+def promote(event: Event, actor, now) -> list[Registration]:
     """Give free seats to the waiting list, oldest first (call with the event locked).
 
     With `offer_hours` 0 a promoted person is confirmed at once; otherwise they get an offer
     with a deadline (never after the start)."""
     promoted = []
-    if event.status in (Event.Status.CANCELLED, Event.Status.POSTPONED) or event.starts_at <= now:
+    if event.status in HALTED or event.starts_at <= now:
         return promoted
     waiting = event.registrations.filter(status=R.WAITING).select_related("category")
-    for registration in waiting.order_by("pk").iterator():
+    for registration in waiting.order_by("waiting_since", "pk").iterator():
         if event.capacity is not None and event.seats_taken >= event.capacity:
             break
         registration.event = event
@@ -263,9 +266,9 @@ def registration_create(*, event: Event, first_name: str, last_name: str = "", e
     if double_opt_in and not registration.email:
         raise ValidationError({"email": _("Please give an e-mail address.")})
 
-    now = timezone.now()
     with transaction.atomic():
-        event = _lock(event)
+        event = lock_event(event)
+        now = timezone.now()  # after the lock: waiting_since follows the order of service
         problem = registration_problem(event, staff=staff, member=member, now=now)
         if problem:  # the event changed since the form was checked
             raise ValidationError(problem)
@@ -279,7 +282,7 @@ def registration_create(*, event: Event, first_name: str, last_name: str = "", e
                 elif _take_seat(event, category):
                     registration.status, registration.confirmed_at = R.CONFIRMED, now
                 else:
-                    registration.status = R.WAITING
+                    registration.status, registration.waiting_since = R.WAITING, now
                 registration.save()
         except IntegrityError:
             raise ValidationError({"email": _(
@@ -304,7 +307,7 @@ def registration_confirm_email(*, registration: Registration) -> Registration:
     """The double opt-in link was followed: the registration goes on like a fresh one."""
     now = timezone.now()
     with transaction.atomic():
-        event = _lock(registration.event)
+        event = lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         if registration.status != R.UNCONFIRMED:
@@ -324,11 +327,13 @@ def registration_decide(*, registration: Registration, approve: bool, actor) -> 
     """Approve or decline a registration awaiting approval."""
     now = timezone.now()
     with transaction.atomic():
-        event = _lock(registration.event)
+        event = lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         if registration.status != R.PENDING:
             raise ValidationError(_("This registration has already been decided."))
+        if approve and event.status in HALTED:
+            raise ValidationError(_("This event has been cancelled or postponed."))
         if approve:
             _seat_or_wait(event, registration, actor, now)
         else:
@@ -343,7 +348,7 @@ def registration_cancel(*, registration: Registration, actor=None,
     the person gets no further reminder or access data."""
     now = timezone.now()
     with transaction.atomic():
-        event = _lock(registration.event)
+        event = lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         if registration.status not in Registration.ACTIVE:
@@ -354,7 +359,7 @@ def registration_cancel(*, registration: Registration, actor=None,
             notifications.cancelled(registration)
         if held:
             _free_seat(event, registration.category_id)
-            _promote(event, actor, now)
+            promote(event, actor, now)
     return registration
 
 
@@ -362,13 +367,15 @@ def offer_accept(*, registration: Registration) -> Registration:
     """The promoted person takes the seat offered to them."""
     now = timezone.now()
     with transaction.atomic():
-        event = _lock(registration.event)
+        event = lock_event(registration.event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         if registration.status == R.CONFIRMED:
             return registration
         if registration.status != R.OFFERED:
             raise ValidationError(_("There is no seat offered to you at the moment."))
+        if event.status in HALTED:
+            raise ValidationError(_("This event has been cancelled or postponed."))
         expired = bool(registration.offer_expires_at and registration.offer_expires_at <= now)
         if expired:
             _expire(event, registration, now)
@@ -382,9 +389,10 @@ def offer_accept(*, registration: Registration) -> Registration:
 
 def _expire(event: Event, registration: Registration, now) -> None:
     _set(registration, R.EXPIRED, None)
-    notifications.offer_expired(registration)
+    if event.status not in HALTED:  # they were told of the cancellation already
+        notifications.offer_expired(registration)
     _free_seat(event, registration.category_id)
-    _promote(event, None, now)
+    promote(event, None, now)
 
 
 def offers_expire(*, now=None, registration_id: int | None = None) -> int:
@@ -398,7 +406,7 @@ def offers_expire(*, now=None, registration_id: int | None = None) -> int:
     count = 0
     for event_id in sorted(set(due.values_list("event_id", flat=True))):
         with transaction.atomic():
-            event = _lock(Event(pk=event_id))
+            event = lock_event(Event(pk=event_id))
             for registration in due.filter(event_id=event_id).select_for_update().order_by("pk"):
                 registration.event = event
                 _expire(event, registration, now)
@@ -427,5 +435,8 @@ def attendance_record(*, registration: Registration, present: bool, actor) -> Re
 def waiting_position(registration: Registration) -> int | None:
     if registration.status != R.WAITING:
         return None
-    return Registration.objects.filter(event_id=registration.event_id, status=R.WAITING,
-                                       pk__lte=registration.pk).count()
+    from django.db.models import Q
+
+    mine = registration.waiting_since
+    return Registration.objects.filter(event_id=registration.event_id, status=R.WAITING).filter(
+        Q(waiting_since__lt=mine) | Q(waiting_since=mine, pk__lte=registration.pk)).count()

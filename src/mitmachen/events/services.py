@@ -97,10 +97,10 @@ def event_update(*, event: Event, data: dict, actor, topics=None) -> Event:
             and data["status"] != event.status:
         raise ValidationError({"status": _("Use “Cancel” or “Postpone”: they notify the "
                                            "registrants.")})
-    from mitmachen.events.registrations import _lock, _promote
+    from mitmachen.events.registrations import lock_event, promote
 
     with transaction.atomic():
-        event = _lock(event)
+        event = lock_event(event)
         capacity = data.get("capacity", event.capacity)
         if capacity is not None and capacity < event.seats_taken:
             raise ValidationError({"capacity": _(
@@ -114,8 +114,9 @@ def event_update(*, event: Event, data: dict, actor, topics=None) -> Event:
         if event.series_id and not event.customised and (changes or topics_changed):
             Event.objects.filter(pk=event.pk).update(customised=True)
             event.customised = True
-        if "capacity" in changes:
-            _promote(event, actor, timezone.now())
+        # More seats, or a new date that revived offers' chances: the waiting list moves up.
+        if {"capacity", "starts_at", "status"} & set(changes):
+            promote(event, actor, timezone.now())
         if {"starts_at", "reminder_hours"} & set(changes):
             transaction.on_commit(lambda: schedule_reminders(event.pk))
     return event
@@ -128,10 +129,10 @@ def event_status_change(*, event: Event, to_status: str, actor, reason: str = ""
     reason = (reason or "").strip()
     if "\x00" in reason or len(reason) > 300:
         raise ValidationError({"reason": _("Please use at most 300 characters.")})
-    from mitmachen.events.registrations import _lock
+    from mitmachen.events.registrations import lock_event, promote
 
     with transaction.atomic():
-        event = _lock(event)
+        event = lock_event(event)
         before = event.status
         if before == to_status:
             return event
@@ -145,6 +146,8 @@ def event_status_change(*, event: Event, to_status: str, actor, reason: str = ""
             for registration in active.select_related("contact").iterator():
                 registration.event = event
                 notifications.event_changed(registration, reason)
+        else:  # back on: seats freed meanwhile go to the waiting list
+            promote(event, actor, timezone.now())
     return event
 
 
