@@ -102,6 +102,15 @@ def test_bad_event_audiences_are_refused(world, make_event, audience, body):
     assert not Mailing.objects.exists()
 
 
+def test_registrants_get_no_newsletter(world, make_event):
+    event = make_event()
+    with pytest.raises(ValidationError):
+        mailings.mailing_create(organisation=world.kassel, subject="S", body="B",
+                                purpose="newsletter", actor=None, audience={
+                                    "kind": "event", "event_id": event.pk,
+                                    "statuses": "confirmed"})
+
+
 def test_staff_page_writes_to_registrants_and_test_sends_a_registrants_copy(
         world, login, make_event, register):
     event = make_event()

@@ -64,7 +64,7 @@ def event_of(mailing):
     return mailing.__dict__["_event"]
 
 
-def check_audience(organisation, audience: dict) -> None:
+def check_audience(organisation, audience: dict, purpose: str = "") -> None:
     from mitmachen.events.models import Event
 
     event_id = audience.get("event_id")
@@ -76,6 +76,10 @@ def check_audience(organisation, audience: dict) -> None:
             raise ValidationError({"event": _("Choose an event.")})
         if audience.get("statuses") not in STATUS_GROUPS:
             raise ValidationError({"statuses": _("Choose which registrants get it.")})
+        if purpose == "newsletter":
+            # Registrants gave their address for this event, not for a newsletter.
+            raise ValidationError({"purpose": _(
+                "An event's registrants get messages about the event, not newsletters.")})
 
 
 def registrants(mailing) -> list[Registrant]:

@@ -210,7 +210,7 @@ def mailing_create(*, organisation, subject: str, body: str, purpose: str, audie
             raise ValidationError({name: _("This field cannot be empty.")})
         _check_template(value, name)
     audience_contacts(organisation, audience)  # refuses an unreadable audience early
-    event_mailings.check_audience(organisation, audience)
+    event_mailings.check_audience(organisation, audience, purpose)
     used = set(PLACEHOLDER.findall(subject + body))
     event_names = {*event_mailings.EVENT_PLACEHOLDERS, *event_mailings.EVENT_PLACEHOLDERS.values()}
     if used & event_names and audience.get("event_id") is None:
