@@ -2,7 +2,9 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
+from tests.browser import events_world
 from tests.browser.conftest import login_with_session
 
 pytestmark = pytest.mark.browser
@@ -125,3 +127,55 @@ def test_board_and_member_pages_have_no_serious_violations(
     response = page.goto(f"{live_server.url}{path}")
     assert response.status == 200, f"{path} answered {response.status}"
     _assert_accessible(page, path)
+
+
+# Events pages, with an online event, a full event with people in every state and two series.
+@pytest.mark.parametrize("name", [*events_world.PUBLIC, *events_world.MEMBER])
+def test_public_events_pages_have_no_serious_violations(
+    transactional_db, live_server, world, page, name
+):
+    path = events_world.event_pages(world)[name]
+    if name in events_world.MEMBER:
+        login_with_session(page.context, live_server.url, world.users["duesseldorf_member"])
+    response = page.goto(f"{live_server.url}{path}")
+    expected = 404 if name == "personal-invalid" else 200
+    assert response.status == expected, f"{path} answered {response.status}"
+    _assert_accessible(page, path)
+
+
+@pytest.mark.parametrize("name", events_world.STAFF)
+def test_staff_events_pages_have_no_serious_violations(
+    transactional_db, live_server, world, page, name
+):
+    path = events_world.event_pages(world)[name]
+    login_with_session(page.context, live_server.url, world.users["kassel_board"])
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200, f"{path} answered {response.status} to kassel_board"
+    assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
+    _assert_accessible(page, path)
+
+
+# Forms sent empty, and the step that asks before a registration is cancelled.
+SUBMITTED = ["register", "staff-new", "staff-register", "staff-series-new", "staff-topics",
+             "personal-confirmed"]
+
+
+@pytest.mark.parametrize("name", SUBMITTED)
+def test_events_forms_after_sending_have_no_serious_violations(
+    transactional_db, live_server, world, page, name
+):
+    path = events_world.event_pages(world)[name]
+    if name.startswith("staff-"):
+        login_with_session(page.context, live_server.url, world.users["kassel_board"])
+    page.goto(f"{live_server.url}{path}")
+    form = page.locator("main form[method=post]").filter(
+        has=page.locator("button[type=submit]")).first
+    if name == "personal-confirmed":
+        form = page.locator("main form").filter(has=page.locator("button[value=cancel]"))
+    with page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    if name == "personal-confirmed":
+        expect(page.locator("button[value=cancel_confirmed]")).to_be_visible()
+    else:
+        expect(page.get_by_role("alert").first).to_be_visible()
+    _assert_accessible(page, f"{path} (sent)")

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import events_world
 from tests.browser.conftest import (
     EVENT_TITLE,
     GROUP_NAME,
@@ -150,5 +151,23 @@ def test_staff_pages_fit_a_phone(transactional_db, live_server, world, new_conte
     login_with_session(context, live_server.url, world.users["kassel_admin"])
     page = context.new_page()
     page.goto(f"{live_server.url}{path}")
+    width = _scroll_width(page)
+    assert width <= PHONE["width"], f"{path} scrolls sideways on a phone: {width}px wide"
+
+
+# Events pages with content: an online event, a full event, series, people in every state.
+@pytest.mark.parametrize("name", [*events_world.PUBLIC, *events_world.MEMBER,
+                                  *events_world.STAFF])
+def test_events_pages_fit_a_phone(transactional_db, live_server, world, new_context, name):
+    path = events_world.event_pages(world)[name]
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    if name in events_world.STAFF:
+        login_with_session(context, live_server.url, world.users["kassel_board"])
+    elif name in events_world.MEMBER:
+        login_with_session(context, live_server.url, world.users["duesseldorf_member"])
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == (404 if name == "personal-invalid" else 200), path
+    assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
     width = _scroll_width(page)
     assert width <= PHONE["width"], f"{path} scrolls sideways on a phone: {width}px wide"
