@@ -116,7 +116,7 @@ def test_a_server_error_and_an_unreachable_api_are_retried(world, graph, setting
 
 def test_with_the_cloud_api_whatsapp_is_not_marked_by_hand(world, graph, login):
     mailing = _whatsapp_mailing(world, "+49 151 23456789")
-    with pytest.raises(Exception, match="sent by the server"):
+    with pytest.raises(Exception, match="verschickt der Server"):
         mailings.manual_done(mailing=mailing, channel="whatsapp", actor=None)
     login("kassel_board").post(f"/staff/kassel/mailings/{mailing.pk}/done/",
                                {"channel": "whatsapp"})

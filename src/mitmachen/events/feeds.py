@@ -29,7 +29,7 @@ from mitmachen.events.calendar import ICS_TYPE, event_url, finish, new_calendar,
 from mitmachen.events.calendar_tokens import user_of
 from mitmachen.events.models import Event, EventSeries, Registration, Topic, Visibility
 from mitmachen.events.selectors import visible_q
-from mitmachen.events.series import HORIZON, parse_rule
+from mitmachen.events.series import HORIZON, bounded, parse_rule
 from mitmachen.groups.models import Group
 from mitmachen.organisations.models import Organisation
 
@@ -65,7 +65,7 @@ def _rule_starts(series: EventSeries, until: datetime) -> dict[float, datetime] 
     berlin = timezone.get_default_timezone()
     limit = timezone.localtime(until, berlin).replace(tzinfo=None)
     starts = {}
-    for moment in parse_rule(series.rrule, series.dtstart)[1]:
+    for moment in bounded(parse_rule(series.rrule, series.dtstart)[1], limit):
         if moment > limit:
             break
         if len(starts) >= MAX_RULE_STARTS:

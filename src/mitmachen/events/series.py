@@ -8,7 +8,9 @@ stays at 19:00 across daylight saving time.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import warnings
+from collections import deque
+from datetime import UTC, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
@@ -20,6 +22,7 @@ from mitmachen.core.updates import create_audited
 from mitmachen.events.models import Event, EventSeries
 
 HORIZON = timedelta(days=730)
+PROBE = timedelta(days=5 * 366)
 MAX_OCCURRENCES = 200
 ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # What an occurrence copies from its series when it is made.
@@ -43,11 +46,58 @@ def parse_rule(rule: str, dtstart: datetime):
             "The rule needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")})
     if "DTSTART" in rule:
         raise ValidationError({"rrule": _("Give the first date separately, not in the rule.")})
+    unreadable = ValidationError({"rrule": _(
+        "This recurrence rule cannot be read. Example: FREQ=MONTHLY;INTERVAL=2")})
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= 1000):
+            raise unreadable
+    local = _berlin(dtstart).replace(tzinfo=None)
+    stored = rule
+    if "UNTIL" in parts:
+        until = _until(parts["UNTIL"])
+        if until is None:
+            raise unreadable
+        # Stored (and exported) in UTC as RFC 5545 wants next to a DTSTART with a time zone;
+        # expanded in Berlin wall time like the rest of the rule.
+        stored = rule.replace(f"UNTIL={parts['UNTIL']}",
+                              f"UNTIL={until.astimezone(UTC):%Y%m%dT%H%M%SZ}")
+        rule = rule.replace(f"UNTIL={parts['UNTIL']}",
+                            f"UNTIL={_berlin(until).replace(tzinfo=None):%Y%m%dT%H%M%S}")
     try:
-        return rule, rrulestr(rule, dtstart=_berlin(dtstart).replace(tzinfo=None))
-    except (ValueError, TypeError):
-        raise ValidationError({"rrule": _(
-            "This recurrence rule cannot be read. Example: FREQ=MONTHLY;INTERVAL=2")}) from None
+        parsed = rrulestr(rule, dtstart=local)
+        # A rule that can be read may still fail or find nothing when it is expanded
+        # (BYDAY=99MO, the 31st of February): try a few years now, not in a feed later.
+        first = next(bounded(parsed, local + PROBE), None)
+    except Exception:  # noqa: BLE001 (dateutil raises several kinds for odd rules)
+        raise unreadable from None
+    if first is None:
+        raise ValidationError({"rrule": _("This rule gives no dates in the next years.")})
+    return stored, parsed
+
+
+def _until(value: str) -> datetime | None:
+    """UNTIL as an aware datetime: UTC with a Z, else Berlin wall time; a date means its end."""
+    for pattern in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S", "%Y%m%d"):
+        try:
+            moment = datetime.strptime(value, pattern)  # noqa: DTZ007 (zone set below)
+        except ValueError:
+            continue
+        if pattern.endswith("Z"):
+            return moment.replace(tzinfo=UTC)
+        if pattern == "%Y%m%d":
+            moment = moment.replace(hour=23, minute=59, second=59)
+        return moment.replace(tzinfo=timezone.get_default_timezone())
+    return None
+
+
+def bounded(rule, until_local: datetime):
+    """The rule's starts up to `until_local` (naive Berlin time), never running on to 9999."""
+    if rule._until is not None and rule._until < until_local:
+        until_local = rule._until
+    with warnings.catch_warnings():
+        # With COUNT the extra UNTIL only stops the search early, which is what we want.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return iter(rule.replace(until=until_local))
 
 
 def parse_exdates(values) -> list[str]:
@@ -74,14 +124,20 @@ def starts_of(series: EventSeries, *, until: datetime) -> list[datetime]:
     berlin = timezone.get_default_timezone()
     excluded = set(series.exdates)
     limit = _berlin(until).replace(tzinfo=None)
-    found = []
-    for moment in rule:
-        if moment > limit or len(found) >= MAX_OCCURRENCES:
-            break
+    today = _berlin(timezone.now()).replace(tzinfo=None)
+    # Past and future dates are limited apart (the latest past ones are kept): a daily series
+    # must not run dry after its first 200 days.
+    past, ahead = deque(maxlen=MAX_OCCURRENCES), []
+    for moment in bounded(rule, limit):
         if moment.isoformat(timespec="minutes") in excluded:
             continue
-        found.append(moment.replace(tzinfo=berlin))
-    return found
+        if moment < today:
+            past.append(moment)
+        elif len(ahead) < MAX_OCCURRENCES:
+            ahead.append(moment)
+        else:
+            break
+    return [moment.replace(tzinfo=berlin) for moment in [*past, *ahead]]
 
 
 def _remind_later(event: Event) -> None:
@@ -146,9 +202,14 @@ def series_create(*, organisation, title: str, kind: str, dtstart: datetime, act
         series.topics.set([t for t in topics if t.organisation_id == organisation.pk])
         if rule:
             series_extend(series, template=template)
+        taken = set(series.occurrences.values_list("starts_at", flat=True))
         for start, end in dates:
             if end is not None and end < start:
                 raise ValidationError({"dates": _("An end lies before its start.")})
+            if start in taken:
+                raise ValidationError({"dates": _("%(date)s appears twice.") % {
+                    "date": _berlin(start).strftime("%d.%m.%Y %H:%M")}})
+            taken.add(start)
             event = _occurrence(series, start, end, **template)
             event.full_clean(validate_constraints=False)
             event.save()
