@@ -305,9 +305,9 @@ NOTICE = {
 
 def registration_confirm_email(*, registration: Registration) -> Registration:
     """The double opt-in link was followed: the registration goes on like a fresh one."""
-    now = timezone.now()
     with transaction.atomic():
         event = lock_event(registration.event)
+        now = timezone.now()  # after the lock: waiting_since follows the order of service
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         if registration.status != R.UNCONFIRMED:
@@ -325,9 +325,9 @@ def registration_confirm_email(*, registration: Registration) -> Registration:
 
 def registration_decide(*, registration: Registration, approve: bool, actor) -> Registration:
     """Approve or decline a registration awaiting approval."""
-    now = timezone.now()
     with transaction.atomic():
         event = lock_event(registration.event)
+        now = timezone.now()  # after the lock: waiting_since follows the order of service
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         registration.event = event
         if registration.status != R.PENDING:
