@@ -606,3 +606,41 @@ def test_the_list_takes_the_same_queries_for_more_events(world, client, make_eve
     add(8)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/events").json()["count"] == 10
+
+
+def test_staff_registration_list_ranks_the_waiting_list_in_one_query(
+        world, client, make_event, register, token_for, django_assert_max_num_queries):
+    event = make_event(capacity=1)
+    for name in ("Ana", "Ben", "Cem", "Dora", "Emil"):
+        register(event, name)
+    headers = token_for("kassel_board")
+    url = f"/api/v1/events/{event.pk}/registrations"
+    client.get(url, **headers)  # warm: token, roles
+    with django_assert_max_num_queries(12) as few:
+        rows = client.get(url, **headers).json()["items"]
+    assert [(r["first_name"], r["waiting_position"]) for r in rows] == [
+        ("Ana", None), ("Ben", 1), ("Cem", 2), ("Dora", 3), ("Emil", 4)]
+    register(event, "Fritz")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url, **headers)
+
+
+def test_file_links_go_through_the_checked_download(world, client, make_event):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mitmachen.events import services
+
+    event = make_event()
+    services.file_add(event=event, upload=SimpleUploadedFile("flyer.pdf", b"%PDF-1.4 x"),
+                      title="Flyer", actor=None)
+    link = client.get(f"/api/v1/events/{event.pk}").json()["files"][0]["url"]
+    assert f"/o/kassel/events/{event.pk}/files/" in link
+    response = client.get(link.split("testserver", 1)[-1].replace("http://127.0.0.1:8000", ""))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31",
+                                   "district=99999999999999999999", "district=0"])
+def test_extreme_filters_get_a_clear_answer(world, client, query):
+    response = client.get(f"/api/v1/events?{query}")
+    assert response.status_code == 422 and response.json()["error"]["message"]

@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -90,8 +92,9 @@ class FileOut(Schema):
 
     @staticmethod
     def resolve_url(obj):
-        url = obj.file.url
-        return url if url.startswith("http") else f"{settings.SITE_URL}/{url.lstrip('/')}"
+        # The download view checks who may see the event; the storage URL would not.
+        return settings.SITE_URL + reverse("events:event_file", args=[
+            obj.event.organisation.slug, obj.event_id, obj.pk])
 
 
 class EventOut(Schema):
@@ -216,7 +219,10 @@ class RegistrationOut(Schema):
 
     @staticmethod
     def resolve_waiting_position(obj):
-        return regs.waiting_position(obj)
+        if obj.status != Registration.Status.WAITING:
+            return None
+        rank = getattr(obj, "waiting_rank", None)  # the list computes all ranks in its query
+        return rank if rank is not None else regs.waiting_position(obj)
 
 
 class RegistrationStaffOut(RegistrationOut):
@@ -409,7 +415,7 @@ def _visible(request):
 
 def _with_details(events):
     return events.select_related("organisation", "place").prefetch_related(
-        "topics", "speakers", "files")
+        "topics", "speakers", "files__event__organisation")
 
 
 def _visible_event(request, event_id: int) -> Event:
@@ -481,10 +487,15 @@ def _topics(organisation: Organisation, slugs) -> list[Topic]:
             **OPTIONAL_TOKEN)
 @paginate(PageNumberPagination)
 def event_list(request, organisation: Text(80) = "", topic: Text(100) = "",
-               district: int | None = None, online: bool | None = None,
+               district: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None,
+               online: bool | None = None,
                date_from: Annotated[date | None, Query(alias="from")] = None,
                date_to: Annotated[date | None, Query(alias="to")] = None,
                kind: Choice(Kind) | None = None):
+    for day in (date_from, date_to):
+        if day is not None and not 1900 <= day.year <= 2200:
+            raise ValidationError({"from" if day is date_from else "to": _(
+                "Please give a date between 1900 and 2200.")})
     flt = selectors.CalendarFilter(topic=topic, district=district, online=online,
                                    date_from=date_from, date_to=date_to, kind=kind or "")
     if organisation:
@@ -492,7 +503,7 @@ def event_list(request, organisation: Text(80) = "", topic: Text(100) = "",
         if flt.organisation is None:
             return Event.objects.none()
     events = selectors.calendar(_caller(request), flt)
-    return _bounded(request, events).prefetch_related("speakers", "files")
+    return _bounded(request, events).prefetch_related("speakers", "files__event__organisation")
 
 
 @router.get("/events/{event_id}", response={200: EventOut, 401: Error, 404: Error},
@@ -613,7 +624,10 @@ def registration_list(request, event_id: int, status: Choice(Registration.Status
     audit_read(actor=request.user, obj=event, organisation=event.organisation,
                what=f"registrations of {event} (API)")
     found = event.registrations.select_related("category")
-    return found.filter(status=status) if status else found
+    found = found.filter(status=status) if status else found
+    return found.annotate(waiting_rank=Window(
+        RowNumber(), partition_by=[F("status")],
+        order_by=[F("waiting_since").asc(nulls_last=True), F("pk").asc()])).order_by("pk")
 
 
 def _answer(request, schema, registration: Registration, status: int = 200):
@@ -656,7 +670,7 @@ def registration_create(request, event_id: int, payload: RegistrationIn):
                                                 **common)
         return _answer(request, RegistrationStaffOut, registration, 201)
     if user is None:
-        if throttle.form_limited(request, "event-registration",
+        if throttle.form_limited(request, "event-register",
                                  limit=settings.EVENT_REGISTRATION_LIMIT):
             raise ValidationError(_("Too many registrations from here. Please try again "
                                     "later."))
