@@ -334,3 +334,36 @@ def test_limits_that_keep_dates_computable(make_event, data):
     event = make_event()
     with pytest.raises(ValidationError):
         services.event_update(event=event, data=data, actor=None)
+
+
+def test_access_data_set_later_reaches_those_already_confirmed(make_event, register):
+    event = make_event(capacity=1, is_online=True)
+    register(event, "Ana")
+    register(event, "Ben")
+    Message.objects.all().delete()
+    services.access_set(event=event, actor=None, url="https://zoom.us/j/777", passcode="p7")
+    sent = Message.objects.get()
+    assert sent.to_address == "ana@example.org" and "p7" in sent.body_text and sent.sensitive
+    services.access_set(event=event, actor=None, url="https://zoom.us/j/777", passcode="p7")
+    assert Message.objects.count() == 1  # unchanged: nothing new to tell
+
+
+def test_a_file_title_cannot_steer_where_the_file_is_stored(make_event):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    attached = services.file_add(event=make_event(), title="../../etc/passwd x",
+                                 upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"), actor=None)
+    assert attached.title == "../../etc/passwd x"
+    name = attached.file.name.rsplit("/", 1)[-1]
+    assert ".." not in name and name.endswith(".pdf")
+
+
+def test_a_private_venue_is_named_without_its_address(world, make_event):
+    from mitmachen.events.calendar import venue_text
+    from mitmachen.organisations import services as org
+
+    flat = org.place_create(organisation=world.kassel, actor=None, data={
+        "name": "Bei Anna", "street": "Geheimweg 1", "postcode": "34117", "city": "Kassel",
+        "is_public": False})
+    event = make_event(place=flat)
+    assert venue_text(event) == "Bei Anna"

@@ -77,6 +77,10 @@ class PlaceBrief(Schema):
     accessible_toilet: str
     accessibility_notes: str
 
+    @staticmethod
+    def resolve_address(obj):
+        return obj.address if obj.is_public else ""  # a private venue is named, not located
+
 
 class SpeakerOut(Schema):
     name: str

@@ -58,8 +58,10 @@ def venue_text(event: Event) -> str:
     parts = []
     if event.place_id:
         place = event.place
-        parts.append(", ".join(p for p in (place.name, place.street,
-                                           f"{place.postcode} {place.city}".strip()) if p))
+        # A place not shown publicly (someone's flat) is named, its address is not.
+        address = (place.street, f"{place.postcode} {place.city}".strip()) \
+            if place.is_public else ()
+        parts.append(", ".join(p for p in (place.name, *address) if p))
     if event.venue_note:
         parts.append(event.venue_note)
     if event.is_online:

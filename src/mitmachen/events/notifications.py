@@ -90,6 +90,11 @@ def cancelled(registration: Registration) -> None:
     _send(registration, "cancelled")
 
 
+def access_changed(registration: Registration) -> None:
+    if access_for(registration) is not None:
+        _send(registration, "access_changed", with_access=True)
+
+
 def reminder(registration: Registration) -> None:
     _send(registration, "reminder", with_access=True, with_ics=True)
 

@@ -155,14 +155,22 @@ def access_set(*, event: Event, actor, url: str = "", meeting_id: str = "", pass
                note: str = "") -> OnlineAccess:
     """Store the online access data; the audit log records that it changed, never the values."""
     access = OnlineAccess.objects.filter(event=event).first() or OnlineAccess(event=event)
+    before = (access.url, access.meeting_id, access.passcode, access.note)
     access.url, access.meeting_id, access.passcode, access.note = (
         (url or "").strip(), (meeting_id or "").strip(), (passcode or "").strip(),
         (note or "").strip())
     access.full_clean()
+    changed = before != (access.url, access.meeting_id, access.passcode, access.note)
     with transaction.atomic():
         access.save()
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=event,
                      changes={"online_access": "changed"})
+        if changed and event.starts_at > timezone.now():
+            # Whoever is confirmed already must not miss new or changed access data.
+            confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED)
+            for registration in confirmed.select_related("contact").iterator():
+                registration.event = event
+                notifications.access_changed(registration)
     return access
 
 
@@ -236,7 +244,11 @@ def file_add(*, event: Event, upload, title: str, actor) -> EventFile:
     with transaction.atomic():
         attached = EventFile(event=event, title=title, content_type=content_type,
                              size=upload.size)
-        attached.file.save(f"{event.pk}-{attached.title[:40]}", upload, save=False)
+        # The stored name comes from the checked type, never from what the uploader typed.
+        suffix = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(
+            content_type) or next(s for s, t in OFFICE_TYPES.items() if t == content_type)
+        attached.file.save(f"{event.pk}-{slugify(title)[:40] or 'datei'}{suffix}", upload,
+                           save=False)
         return create_audited(instance=attached, actor=actor)
 
 
