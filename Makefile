@@ -46,8 +46,9 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
-	  echo "== PostgreSQL =="; \
-	  DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -n 2 -p no:cacheprovider; \
+	  echo "== PostgreSQL (browser tests ran above: they test pages, not the database) =="; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -n 2 -p no:cacheprovider \
+	    --ignore=tests/browser; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at 127.0.0.1:5432 is required on CI." >&2; exit 1; \
 	else echo "PostgreSQL not reachable at 127.0.0.1:5432: skipped the PostgreSQL run."; fi
 

@@ -156,9 +156,22 @@ def event_ics_view(request, slug, pk):
     return response
 
 
+def _event_to_register(request, slug, pk) -> Event:
+    """The event for the registration form: only what the form and the service read, with
+    its tickets and questions loaded once (this path carries registration rushes)."""
+    event = get_object_or_404(
+        Event.objects.select_related("organisation").prefetch_related("categories",
+                                                                       "questions"),
+        pk=pk, organisation__slug=slug)
+    public = event.visibility == Event.Visibility.PUBLIC and event.organisation.is_public
+    if not public and not selectors.can_see(request.user, event):
+        raise Http404
+    return event
+
+
 @require_http_methods(["GET", "POST"])
 def register(request, slug, pk):
-    event = _event_or_404(request, slug, pk)
+    event = _event_to_register(request, slug, pk)
     if request.method == "POST" and request.POST.get("website"):
         # A bot filled the hidden field: answer politely, keep nothing.
         return render(request, "events/public_register_received.html", {"event": event})

@@ -252,7 +252,7 @@ def registration_create(*, event: Event, first_name: str, last_name: str = "", e
         raise ValidationError({"email": _("Please give an e-mail address or a phone number.")})
     if not privacy_accepted:
         raise ValidationError({"privacy": _("Please agree to the privacy notice.")})
-    has_categories = event.categories.exists()
+    has_categories = bool(event.categories.all())  # prefetched by the form's view
     if category is not None and category.event_id != event.pk:
         raise ValidationError({"category": _("Please choose one of this event's tickets.")})
     if has_categories and category is None:

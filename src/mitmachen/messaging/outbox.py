@@ -56,8 +56,29 @@ def message_queue(*, organisation, channel: str, to_address: str, body_text: str
                      for name, content, content_type in attachments],
     )
     if kick:
-        transaction.on_commit(kick_worker)
+        transaction.on_commit(kick_soon)
     return message
+
+
+KICK_GAP = 1.0  # seconds
+_kick = {"quiet_after": 0.0, "deferred": False}  # this process's flushes on their way
+
+
+def kick_soon() -> None:
+    """A flush for the messages this process just committed. The first message after a quiet
+    second is flushed at once; the rest of a burst (a registration rush) shares one flush at
+    the end of that second instead of a task row each. That flush starts after every message
+    committed within the second, so it sees them all."""
+    from mitmachen.messaging.tasks import outbox_flush
+
+    now = time.monotonic()
+    if now >= _kick["quiet_after"] or not outbox_flush.get_backend().supports_defer:
+        _kick.update(quiet_after=now + KICK_GAP, deferred=False)
+        kick_worker()
+    elif not _kick["deferred"]:
+        _kick["deferred"] = True
+        kick_worker(run_after=timezone.now() + timedelta(
+            seconds=_kick["quiet_after"] - now + 0.05))
 
 
 def kick_worker(run_after=None) -> None:
