@@ -25,16 +25,11 @@ COUNT = int(os.environ.get("BENCH_CONTACTS", "1000000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 
 
-def ensure_database():
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return
-    import psycopg
+from common import fresh_postgres_database, percentile  # noqa: E402
 
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+
+def ensure_database():
+    fresh_postgres_database(os.environ.get("DATABASE_URL", ""))
 
 
 ensure_database()
@@ -46,11 +41,6 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from faker import Faker  # noqa: E402
-
-
-def percentile(samples, q):
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(q * len(ordered))) - 1)]
 
 
 def generate(organisation, districts):

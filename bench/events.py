@@ -44,18 +44,13 @@ RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+from common import free_port, fresh_postgres_database, percentile  # noqa: E402
+
+
 def ensure_database():
-    url = os.environ["DATABASE_URL"]
-    if not url.startswith("postgres"):
+    if not fresh_postgres_database(os.environ["DATABASE_URL"]):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 ensure_database()
@@ -69,20 +64,6 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
-
-def percentile(samples, q):
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(q * len(ordered))) - 1)]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 # --- registration rush -----------------------------------------------------------------------
 
