@@ -696,3 +696,18 @@ def test_my_events_lists_registrations_and_makes_a_calendar_address(world, login
     assert client.post(url("my_events"), {"action": "delete"}).status_code == 303
     assert client.get(new_feed).status_code == 404
     assert not CalendarToken.objects.filter(user=user).exists()
+
+
+def test_calendar_tags_match_the_includes(world, make_event):
+    from django.template import Context, Template
+
+    event = make_event(venue_note="Parteibüro", is_online=True,
+                       status=Event.Status.TENTATIVE)
+    includes = Template('{% include "events/public_when.html" %}|'
+                        '{% include "events/public_status.html" %}|'
+                        '{% include "events/public_venue.html" %}').render(
+        Context({"event": event}))
+    tags = Template("{% load event_tags %}{% event_when event %}|{% event_status event %}|"
+                    "{% event_venue event %}").render(Context({"event": event}))
+    assert [part.strip() for part in tags.split("|")] == [
+        part.strip() for part in includes.split("|")]

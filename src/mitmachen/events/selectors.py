@@ -79,7 +79,8 @@ def calendar(user, flt: CalendarFilter) -> QuerySet[Event]:
     events = events.filter(starts_at__gte=start)
     if flt.date_to:
         events = events.filter(starts_at__lt=_start_of(flt.date_to) + timezone.timedelta(days=1))
-    return events.select_related("organisation", "place", "place__district", "series") \
+    return events.select_related("organisation", "place", "place__district", "series",
+                                 "cooperation") \
         .prefetch_related("topics").order_by("starts_at", "pk")
 
 
