@@ -14,6 +14,7 @@ from mitmachen.events import registrations as regs
 from mitmachen.events import series as series_services
 from mitmachen.events import services
 from mitmachen.events.models import CalendarToken, Event, Question, Registration, Topic
+from mitmachen.events.public import PER_PAGE
 from mitmachen.messaging.models import Message
 from mitmachen.organisations import services as org
 from mitmachen.organisations.models import Place
@@ -155,15 +156,15 @@ def test_unreadable_filters_are_ignored_with_a_note(world, client, make_event, p
         assert "Netzwerktreffen" in text
 
 
-def test_calendar_pages_hold_50_and_keep_the_filters(world, client, make_event):
-    for day in range(55):
+def test_calendar_pages_hold_25_and_keep_the_filters(world, client, make_event):
+    for day in range(30):
         make_event(title=f"Termin {day:02d}", starts_at=at(day + 1))
     first = client.get(url("calendar"), {"organisation": "kassel"}).content.decode()
-    assert first.count('class="card event"') == 50
-    assert "55 events" in first
+    assert first.count('class="card event"') == 25
+    assert "30 events" in first
     assert "organisation=kassel&amp;page=2" in first
     second = client.get(url("calendar"), {"organisation": "kassel", "page": 2}).content.decode()
-    assert second.count('class="card event"') == 5 and "Termin 54" in second
+    assert second.count('class="card event"') == 5 and "Termin 29" in second
 
 
 def _many_events(world, count):
@@ -194,11 +195,14 @@ def test_calendar_queries_do_not_grow_with_the_events(world, login, persona,
         with CaptureQueriesContext(connection) as few:
             assert client.get(address, params).status_code == 200
         counts.append(len(few.captured_queries))
-    _many_events(world, 30)
+    _many_events(world, 30)  # 33 in all: a full page of 25 and a second one
     for (address, params), count in zip(pages, counts, strict=True):
         with django_assert_max_num_queries(count):
             response = client.get(address, params)
-        assert response.content.decode().count('class="card event"') == 33
+        assert response.content.decode().count('class="card event"') == PER_PAGE
+        with django_assert_max_num_queries(count):
+            second = client.get(address, {**params, "page": 2})
+        assert second.content.decode().count('class="card event"') == 33 - PER_PAGE
     assert max(counts) <= 16
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from mitmachen.core.widgets import FastSelect
 from mitmachen.events.models import Event, Kind, Question, Topic
 from mitmachen.events.registrations import ANSWER_MAX
 from mitmachen.organisations.models import District, Organisation
@@ -39,15 +40,16 @@ class CalendarFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), required=False, to_field_name="slug",
         queryset=Organisation.objects.filter(is_public=True).order_by("path"),
-        empty_label=_("all organisations"))
+        empty_label=_("all organisations"), widget=FastSelect)
     topic = forms.SlugField(label=_("Topic"), required=False, max_length=100)
     district = DistrictChoice(label=_("District"), required=False,
                               queryset=District.objects.select_related("municipality"),
-                              empty_label=_("all districts"))
-    where = forms.ChoiceField(label=_("Where"), choices=WHERE, required=False)
+                              empty_label=_("all districts"), widget=FastSelect)
+    where = forms.ChoiceField(label=_("Where"), choices=WHERE, required=False,
+                              widget=FastSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=FastSelect,
                              choices=[("", _("all kinds")), *Kind.choices])
     q = forms.CharField(label=_("Search in titles"), required=False, max_length=TEXT_MAX,
                         widget=forms.TextInput(attrs={"type": "search"}))
@@ -68,7 +70,7 @@ class CalendarFilterForm(forms.Form):
         if chosen is not None:
             topics = Topic.objects.filter(organisation=chosen).values_list("slug", "name")
             self.fields["topic"] = forms.ChoiceField(
-                label=_("Topic"), required=False,
+                label=_("Topic"), required=False, widget=FastSelect,
                 choices=[("", _("all topics")), *topics])
             if chosen.municipality_id:
                 self.fields["district"].queryset = self.fields["district"].queryset.filter(

@@ -37,7 +37,7 @@ from mitmachen.events.series import next_dates
 from mitmachen.organisations.models import Organisation
 
 R = Registration.Status
-PER_PAGE = 50
+PER_PAGE = 25  # a phone screen's worth of scrolling; and half the rendering of 50
 
 
 # --- lookups -----------------------------------------------------------------------------
