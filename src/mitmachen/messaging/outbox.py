@@ -5,9 +5,10 @@ unless that transaction commits. `deliver()` claims due rows, sends them, and ma
 sent as soon as the SMTP server (or the Signal or WhatsApp API) has accepted it.
 
 Exactly once: a worker stopped with SIGTERM or Ctrl-C finishes the message in flight and hands
-its other claimed rows back. A worker killed outright (SIGKILL, power loss) leaves its claim to
-expire after OUTBOX_LEASE_SECONDS; only a message accepted by the server in the last
-millisecond before the kill can then go out twice, with the same Message-ID (decision 0012).
+its other claimed rows back. A worker killed outright (SIGKILL) leaves its sent journal behind
+(`journal.py`), and the next worker marks those messages sent before its claim; only a message
+accepted in the microseconds before the journal write, or lost with a power cut, can go out
+twice, with the same Message-ID (decision 0012).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mitmachen.messaging import whatsapp
+from mitmachen.messaging import journal, whatsapp
 from mitmachen.messaging.models import Message
 
 log = logging.getLogger("mitmachen.outbox")
@@ -168,7 +169,8 @@ def _failed(message: Message, error: Exception) -> None:
 SENT_GROUP = 50  # "sent" is recorded for up to this many accepted messages at once
 
 
-def _mark_sent(ids: list[int], worker: str) -> None:
+def _mark_sent(ids: list[int], worker: str,
+               sent_journal: journal.Journal | None = None) -> None:
     if ids:
         Message.objects.filter(id__in=ids, claimed_by=worker).update(
             status=Message.Status.SENT, sent_at=timezone.now(), last_error="")
@@ -176,6 +178,8 @@ def _mark_sent(ids: list[int], worker: str) -> None:
         Message.objects.filter(id__in=ids, sensitive=True).update(
             body_text="", body_html="", attachments=[])
         ids.clear()
+        if sent_journal is not None:
+            sent_journal.clear()
 
 
 def _renew(worker: str, ids: list[int]) -> set[int]:
@@ -212,7 +216,7 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
 
     Accepted messages are recorded as sent in groups (one UPDATE instead of fifty); the group is
     written before any new claim, on a stop and on every error, so a stopped worker loses
-    nothing, and a killed one repeats at most one group (decision 0012).
+    nothing; a killed one leaves its sent journal to the next worker (decision 0012).
     """
     worker = worker or worker_name()
     batch = batch or settings.OUTBOX_BATCH
@@ -220,23 +224,25 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
     delivered = 0
     smtp = None
     accepted: list[int] = []
+    sent_journal = journal.Journal(worker)
     try:
         while not stop_requested.is_set():
-            _mark_sent(accepted, worker)
+            _mark_sent(accepted, worker, sent_journal)
             if deadline and time.monotonic() > deadline:
                 break
+            journal.recover()  # a killed worker's accepted messages are sent: never again
             messages = claim(worker, batch)
             if not messages:
                 break
             owned = {m.id for m in messages}
             for index, message in enumerate(messages):
                 if index and index % SENT_GROUP == 0:
-                    _mark_sent(accepted, worker)
+                    _mark_sent(accepted, worker, sent_journal)
                     owned = _renew(worker, [m.id for m in messages[index:]])
                 if message.id not in owned:
                     continue
                 if stop_requested.is_set():
-                    _mark_sent(accepted, worker)
+                    _mark_sent(accepted, worker, sent_journal)
                     # Hand the rest of the claim back at once instead of waiting for the lease.
                     Message.objects.filter(id__in=[m.id for m in messages[index:]],
                                            claimed_by=worker,
@@ -254,18 +260,20 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
                     else:
                         _signal(message)
                 except Exception as error:  # noqa: BLE001 (any failure is retried)
-                    _mark_sent(accepted, worker)
+                    _mark_sent(accepted, worker, sent_journal)
                     if smtp is not None:
                         smtp.close()
                         smtp = None
                     _failed(message, error)
                     continue
                 accepted.append(message.pk)
+                sent_journal.add(message.pk)
                 delivered += 1
             if once:
                 break
     finally:
-        _mark_sent(accepted, worker)
+        _mark_sent(accepted, worker, sent_journal)
+        sent_journal.close()
         if smtp is not None:
             smtp.close()
     if delivered:

@@ -1,0 +1,68 @@
+"""The sent journal: which messages the server accepted, written down the moment it did.
+
+The database records "sent" in groups of up to fifty (one UPDATE instead of fifty). A worker
+killed outright (SIGKILL) before writing a group would have those messages sent again once its
+claim runs out. So each acceptance is also appended to a small file of the worker's own: a
+write without fsync, which the kernel keeps when the process dies. The worker holds a lock on
+its file while it lives; any worker on the same host that finds an unlocked journal (its owner
+is gone) marks those messages sent before it claims anything. What remains is the moment
+between the server's "250 OK" and the write, and a power loss (decision 0012).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def _directory() -> Path:
+    directory = Path(settings.VAR_DIR) / "outbox"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+class Journal:
+    def __init__(self, worker: str):
+        self.path = _directory() / (re.sub(r"[^A-Za-z0-9_.-]", "_", worker)[:100] + ".sent")
+        self.file = open(self.path, "ab", buffering=0)  # noqa: SIM115 (open while delivering)
+        fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def add(self, message_id: int) -> None:
+        self.file.write(b"%d\n" % message_id)
+
+    def clear(self) -> None:
+        """The database has recorded the group: the journal starts over."""
+        self.file.truncate(0)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.file.close()
+
+
+def recover() -> int:
+    """Mark sent what dead workers' journals list; returns how many messages that were."""
+    from mitmachen.messaging.models import Message
+
+    recovered = 0
+    for path in _directory().glob("*.sent"):
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 (closed below, lock released with it)
+        except FileNotFoundError:
+            continue  # its worker finished meanwhile
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its worker is alive
+            ids = [int(line) for line in handle.read().split() if line.isdigit()]
+            if ids:
+                recovered += Message.objects.filter(id__in=ids).exclude(
+                    status=Message.Status.SENT).update(
+                    status=Message.Status.SENT, sent_at=timezone.now(), claimed_by="",
+                    claimed_at=None, last_error="")
+            path.unlink(missing_ok=True)
+    return recovered
