@@ -12,6 +12,7 @@ between the server's "250 OK" and the write, and a power loss (decision 0012).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import re
 from pathlib import Path
 
@@ -20,7 +21,12 @@ from django.utils import timezone
 
 
 def _directory() -> Path:
-    directory = Path(settings.VAR_DIR) / "outbox"
+    # One directory per database: ids in a journal mean nothing to another database (the
+    # benchmark's, a test run's) that shares this var directory.
+    database = settings.DATABASES["default"]
+    key = hashlib.sha256(f"{database.get('HOST')}:{database.get('PORT')}:"
+                         f"{database['NAME']}".encode()).hexdigest()[:12]
+    directory = Path(settings.VAR_DIR) / "outbox" / key
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
