@@ -87,7 +87,7 @@ WEIMAR_PLAN = [
     ((4, 22), 14, 16, "Austausch und Besuch bei „Für Schloss Tonndorf e. V.“",
      "Schloss Tonndorf", "", "confirmed", None),
     ((6, 10), 14, 17, "Sommerfest mit Ehrenamtsauszeichnung", "Camsin e. V.",
-     "voraussichtlich bei Camsin e. V.", "tentative", None),
+     "voraussichtlich", "tentative", None),
     ((10, 14), 14, 16, "Weimar-spezifische Entwicklungen", "Distanz e. V.", "", "confirmed",
      None),
     ((12, 16), 14, 16, "Jahresabschluss, Termin- und Themenplanung", None,
