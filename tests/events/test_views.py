@@ -715,3 +715,15 @@ def test_change_the_rule_keeps_dates_with_registrations(world, login, series, re
     assert "Line 1 (“bald”)" in errors_of(bad, "exdates")
     series.refresh_from_db()
     assert series.rrule == "FREQ=MONTHLY;INTERVAL=3"
+
+
+def test_staff_list_shows_the_waiting_list_in_its_real_order(world, login, make_event,
+                                                             register):
+    from mitmachen.events import registrations as regs
+
+    event = make_event(capacity=1, double_opt_in=True)
+    ana, ben, cem = (register(event, name) for name in ("Ana", "Ben", "Cem"))
+    for person in (ana, cem, ben):  # Ben confirms his address last: he waits behind Cem
+        regs.registration_confirm_email(registration=person)
+    page = login("kassel_board").get(f"/staff/kassel/events/{event.pk}/").content.decode()
+    assert page.index("Cem") < page.index("Ben")

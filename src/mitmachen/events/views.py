@@ -342,7 +342,8 @@ def _grouped(event):
             [q.label for q in questions], exports.answers_of(questions, registration),
             strict=True))
         found[registration.status].append(registration)
-    found[R.WAITING].sort(key=lambda r: r.pk)  # the waiting list goes by arrival
+    # the waiting list's order: when each joined it, then arrival (as registrations.promote)
+    found[R.WAITING].sort(key=lambda r: (r.waiting_since or r.created_at, r.pk))
     for position, registration in enumerate(found[R.WAITING], start=1):
         registration.position = position
     found[R.PENDING].sort(key=lambda r: r.pk)
