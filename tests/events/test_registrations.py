@@ -367,3 +367,29 @@ def test_a_private_venue_is_named_without_its_address(world, make_event):
         "is_public": False})
     event = make_event(place=flat)
     assert venue_text(event) == "Bei Anna"
+
+
+def test_a_member_confirms_another_address_for_a_members_event(world, make_event):
+    from mitmachen.people import services as people
+
+    member = people.contact_create(organisation=world.kassel, actor=None, status="member",
+                                   data={"first_name": "Mia", "email": "mia@example.org"})
+    event = make_event(registration=Event.Registration.MEMBERS, double_opt_in=True)
+    registration = regs.registration_create(
+        event=event, first_name="Mia", email="mia.privat@example.org", contact=member,
+        privacy_accepted=True)
+    assert registration.status == S.UNCONFIRMED
+    assert regs.registration_confirm_email(registration=registration).status == S.CONFIRMED
+
+
+def test_moving_an_event_earlier_moves_offer_deadlines(make_event, register):
+    event = make_event(capacity=1, offer_hours=24 * 7)
+    ana = register(event, "Ana")
+    ben = register(event, "Ben")
+    regs.registration_cancel(registration=ana)
+    earlier = timezone.now() + timedelta(days=2)
+    services.event_update(event=event, data={"starts_at": earlier,
+                                             "ends_at": earlier + timedelta(hours=2)},
+                          actor=None)
+    ben.refresh_from_db()
+    assert ben.status == S.OFFERED and ben.offer_expires_at <= earlier

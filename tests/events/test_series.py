@@ -54,3 +54,19 @@ def test_a_plan_with_a_date_twice_is_refused(world):
         series_create(organisation=world.kassel, title="Plan", kind="meeting", dtstart=start,
                       dates=[(start, None), (start, start + timedelta(hours=3))], actor=None)
     assert not EventSeries.objects.exists()
+
+
+def test_count_and_until_together_are_refused():
+    with pytest.raises(ValidationError):
+        parse_rule("FREQ=WEEKLY;COUNT=3;UNTIL=20300101", timezone.now())
+
+
+def test_a_minutely_rule_from_years_back_stops_early(world):
+    series = EventSeries(organisation=world.kassel, title="Zu oft", kind="meeting",
+                         rrule="FREQ=DAILY;BYHOUR=0,12;BYMINUTE=0,30",
+                         dtstart=timezone.now() - timedelta(days=3650))
+    import time
+
+    started = time.perf_counter()
+    starts_of(series, until=timezone.now() + timedelta(days=730))
+    assert time.perf_counter() - started < 5

@@ -148,3 +148,29 @@ def test_mailing_html_is_a_designed_page_in_the_recipients_language(world):
     assert "<b>bold</b>" in text  # the text part is plain text, not escaped
     letter = m.render(mailing, reader, BASE, channel="letter")
     assert letter[2] == "" and "Unsubscribe" not in letter[1]
+
+
+def test_registrants_without_a_contact_get_no_unsubscribe_link(world, make_event, register,
+                                                                client):
+    from django.core import signing
+
+    event = make_event()
+    register(event, "Ana")
+    mailing = _event_mailing(world, event, body="{{ anrede }} Abmelden: {{ abmelden }}")
+    _subject, text, _html = mailings.render(mailing, mailings.plan(mailing).email[0], BASE)
+    assert text.strip().endswith("Abmelden:")
+    forged = signing.dumps({"c": "r1", "p": "invitations"}, salt=mailings.UNSUBSCRIBE_SALT)
+    assert client.post(f"/u/{forged}/").status_code == 400
+
+
+def test_erasure_reaches_messages_to_the_address(world, make_event, register):
+    from mitmachen.people.gdpr import contact_erase
+
+    event = make_event()
+    register(event, "Ana", email="ana@example.org")  # no contact yet: a public registration
+    ana = people.contact_create(organisation=world.kassel, actor=None,
+                                data={"first_name": "Ana", "email": "ana@example.org"})
+    assert Message.objects.filter(to_address="ana@example.org").exists()
+    contact_erase(contact=ana, actor=None)
+    assert not Message.objects.filter(to_address="ana@example.org").exists()
+    assert not Message.objects.filter(body_text__contains="Ana").exists()

@@ -312,7 +312,8 @@ def registration_confirm_email(*, registration: Registration) -> Registration:
         registration.event = event
         if registration.status != R.UNCONFIRMED:
             return registration
-        problem = registration_problem(event, staff=False, member=False, now=now)
+        member = registration.contact is not None and registration.contact.status == "member"
+        problem = registration_problem(event, staff=False, member=member, now=now)
         if problem:
             raise ValidationError(problem)
         if event.approval_required:

@@ -23,6 +23,7 @@ from mitmachen.events.models import Event, EventSeries
 
 HORIZON = timedelta(days=730)
 PROBE = timedelta(days=5 * 366)
+MAX_STEPS = 20_000
 MAX_OCCURRENCES = 200
 ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 # What an occurrence copies from its series when it is made.
@@ -48,6 +49,8 @@ def parse_rule(rule: str, dtstart: datetime):
         raise ValidationError({"rrule": _("Give the first date separately, not in the rule.")})
     unreadable = ValidationError({"rrule": _(
         "This recurrence rule cannot be read. Example: FREQ=MONTHLY;INTERVAL=2")})
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise ValidationError({"rrule": _("Use COUNT or UNTIL, not both.")})
     for name in ("INTERVAL", "COUNT"):
         if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= 1000):
             raise unreadable
@@ -128,7 +131,9 @@ def starts_of(series: EventSeries, *, until: datetime) -> list[datetime]:
     # Past and future dates are limited apart (the latest past ones are kept): a daily series
     # must not run dry after its first 200 days.
     past, ahead = deque(maxlen=MAX_OCCURRENCES), []
-    for moment in bounded(rule, limit):
+    for steps, moment in enumerate(bounded(rule, limit)):
+        if steps > MAX_STEPS:  # BYMINUTE=0..59 from years back: do not walk it all
+            break
         if moment.isoformat(timespec="minutes") in excluded:
             continue
         if moment < today:

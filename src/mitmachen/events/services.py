@@ -114,6 +114,11 @@ def event_update(*, event: Event, data: dict, actor, topics=None) -> Event:
         if event.series_id and not event.customised and (changes or topics_changed):
             Event.objects.filter(pk=event.pk).update(customised=True)
             event.customised = True
+        if "starts_at" in changes:
+            # An offer never runs past the start: moved earlier, the deadlines move with it.
+            event.registrations.filter(status=Registration.Status.OFFERED,
+                                       offer_expires_at__gt=event.starts_at).update(
+                offer_expires_at=event.starts_at)
         # More seats, or a new date that revived offers' chances: the waiting list moves up.
         if {"capacity", "starts_at", "status"} & set(changes):
             promote(event, actor, timezone.now())

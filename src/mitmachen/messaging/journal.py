@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import re
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -33,9 +35,19 @@ def _directory() -> Path:
 
 class Journal:
     def __init__(self, worker: str):
-        self.path = _directory() / (re.sub(r"[^A-Za-z0-9_.-]", "_", worker)[:100] + ".sent")
-        self.file = open(self.path, "ab", buffering=0)  # noqa: SIM115 (open while delivering)
-        fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # A name of its own per delivery run (a leftover of the same worker name is someone
+        # else's to recover), locked before it gets the name recover() looks for.
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", worker)[:80] + "-" + uuid.uuid4().hex
+        directory = _directory()
+        pending = directory / f"{name}.tmp"
+        self.file = open(pending, "ab", buffering=0)  # noqa: SIM115 (open while delivering)
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.file.close()
+            raise
+        self.path = directory / f"{name}.sent"
+        os.replace(pending, self.path)
 
     def add(self, message_id: int) -> None:
         self.file.write(b"%d\n" % message_id)
@@ -64,11 +76,19 @@ def recover() -> int:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue  # its worker is alive
+            try:
+                if os.fstat(handle.fileno()).st_ino != os.stat(path).st_ino:
+                    continue  # replaced meanwhile: not the file we locked
+            except FileNotFoundError:
+                continue
             ids = [int(line) for line in handle.read().split() if line.isdigit()]
             if ids:
                 recovered += Message.objects.filter(id__in=ids).exclude(
                     status=Message.Status.SENT).update(
                     status=Message.Status.SENT, sent_at=timezone.now(), claimed_by="",
                     claimed_at=None, last_error="")
+                # As after any delivery: no set-password link or access data stays stored.
+                Message.objects.filter(id__in=ids, sensitive=True).update(
+                    body_text="", body_html="", attachments=[])
             path.unlink(missing_ok=True)
     return recovered

@@ -157,6 +157,13 @@ def unsubscribe_url(request_base: str, contact: Contact, purpose: str) -> str:
     return f"{request_base}{reverse('messaging:unsubscribe', args=[token])}"
 
 
+def _unsubscribe_for(base_url: str, recipient, purpose: str) -> str:
+    """A registrant who is no contact has no consent to withdraw: no link."""
+    if isinstance(recipient, event_mailings.Registrant):
+        recipient = recipient.contact
+    return unsubscribe_url(base_url, recipient, purpose) if recipient is not None else ""
+
+
 def personal_context(mailing: Mailing, contact: Contact, base_url: str) -> dict:
     with override(contact.language):
         salutation = (_("Hello %(name)s,") % {"name": contact.first_name}) \
@@ -165,7 +172,7 @@ def personal_context(mailing: Mailing, contact: Contact, base_url: str) -> dict:
         "salutation": salutation, "first_name": contact.first_name,
         "last_name": contact.last_name, "name": contact.full_name,
         "organisation": mailing.organisation.name,
-        "unsubscribe_url": unsubscribe_url(base_url, contact, mailing.purpose),
+        "unsubscribe_url": _unsubscribe_for(base_url, contact, mailing.purpose),
     }
     # German placeholders ({{ vorname }}) and English ones ({{ first_name }}) both work.
     values = {**values, **{german: values[english] for german, english in PLACEHOLDERS.items()
@@ -372,6 +379,8 @@ def unsubscribe(*, token: str) -> Contact:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=60 * 60 * 24 * 365 * 2)
     except signing.BadSignature:
         raise ValidationError(_("This link is not valid.")) from None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+        raise ValidationError(_("This link is not valid."))
     contact = Contact.objects.filter(pk=data.get("c"), erased_at__isnull=True).first()
     if contact is None or data.get("p") not in Consent.Purpose.values:
         raise ValidationError(_("This link is not valid."))

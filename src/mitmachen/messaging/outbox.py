@@ -224,13 +224,15 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
     delivered = 0
     smtp = None
     accepted: list[int] = []
+    recovered = 0
     sent_journal = journal.Journal(worker)
     try:
         while not stop_requested.is_set():
             _mark_sent(accepted, worker, sent_journal)
             if deadline and time.monotonic() > deadline:
                 break
-            journal.recover()  # a killed worker's accepted messages are sent: never again
+            # a killed worker's accepted messages are sent: never again
+            recovered += journal.recover()
             messages = claim(worker, batch)
             if not messages:
                 break
@@ -276,8 +278,9 @@ def deliver(*, worker: str | None = None, batch: int | None = None, once: bool =
         sent_journal.close()
         if smtp is not None:
             smtp.close()
-    if delivered:
-        log.info("outbox delivered", extra={"count": delivered, "worker": worker})
+    if delivered or recovered:
+        log.info("outbox delivered", extra={"count": delivered, "recovered": recovered,
+                                            "worker": worker})
         _finish_mailings()
     _schedule_retry()
     return delivered
