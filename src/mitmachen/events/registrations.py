@@ -140,6 +140,14 @@ def lock_event(event: Event) -> Event:
         pk=event.pk)
 
 
+def _lock_registration(registration: Registration) -> tuple[Event, Registration]:
+    """Its event locked first (the order every seat write keeps), then the row, fresh."""
+    event = lock_event(registration.event)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration.event = event
+    return event, registration
+
+
 def _take_seat(event: Event, category: TicketCategory | None) -> bool:
     if event.capacity is not None and event.seats_taken >= event.capacity:
         return False
@@ -306,10 +314,8 @@ NOTICE = {
 def registration_confirm_email(*, registration: Registration) -> Registration:
     """The double opt-in link was followed: the registration goes on like a fresh one."""
     with transaction.atomic():
-        event = lock_event(registration.event)
+        event, registration = _lock_registration(registration)
         now = timezone.now()  # after the lock: waiting_since follows the order of service
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        registration.event = event
         if registration.status != R.UNCONFIRMED:
             return registration
         member = registration.contact is not None and registration.contact.status == "member"
@@ -327,10 +333,8 @@ def registration_confirm_email(*, registration: Registration) -> Registration:
 def registration_decide(*, registration: Registration, approve: bool, actor) -> Registration:
     """Approve or decline a registration awaiting approval."""
     with transaction.atomic():
-        event = lock_event(registration.event)
+        event, registration = _lock_registration(registration)
         now = timezone.now()  # after the lock: waiting_since follows the order of service
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        registration.event = event
         if registration.status != R.PENDING:
             raise ValidationError(_("This registration has already been decided."))
         if approve and event.status in HALTED:
@@ -349,9 +353,7 @@ def registration_cancel(*, registration: Registration, actor=None,
     the person gets no further reminder or access data."""
     now = timezone.now()
     with transaction.atomic():
-        event = lock_event(registration.event)
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        registration.event = event
+        event, registration = _lock_registration(registration)
         if registration.status not in Registration.ACTIVE:
             return registration
         held = registration.holds_seat
@@ -368,9 +370,7 @@ def offer_accept(*, registration: Registration) -> Registration:
     """The promoted person takes the seat offered to them."""
     now = timezone.now()
     with transaction.atomic():
-        event = lock_event(registration.event)
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        registration.event = event
+        event, registration = _lock_registration(registration)
         if registration.status == R.CONFIRMED:
             return registration
         if registration.status != R.OFFERED:

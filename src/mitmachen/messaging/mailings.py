@@ -72,16 +72,21 @@ def _has_postal_address(contact: Contact) -> bool:
     return bool(contact.street and contact.postcode and contact.city)
 
 
+def _messenger_reachable(mailing: Mailing) -> set[int]:
+    """Ids of the contacts with consent (and a number) for the mailing's messenger."""
+    channel = Consent.Channel.SIGNAL if mailing.kind == Mailing.Kind.SIGNAL \
+        else Consent.Channel.WHATSAPP
+    return set(reachable(mailing.organisation, channel, mailing.purpose).values_list(
+        "pk", flat=True))
+
+
 def _registrant_plan(mailing: Mailing) -> Plan:
     """An event's registrants: by e-mail when they gave an address for the event, else a
     letter to their contact's postal address; messenger copies need messenger consent."""
     result = Plan()
     people = event_mailings.registrants(mailing)
     if mailing.kind != Mailing.Kind.EMAIL_OR_LETTER:
-        channel = Consent.Channel.SIGNAL if mailing.kind == Mailing.Kind.SIGNAL \
-            else Consent.Channel.WHATSAPP
-        ok = set(reachable(mailing.organisation, channel, mailing.purpose).values_list(
-            "pk", flat=True))
+        ok = _messenger_reachable(mailing)
         for person in people:
             reached = person.contact is not None and person.contact.pk in ok
             (result.messenger if reached else result.unreachable).append(person)
@@ -104,10 +109,7 @@ def plan(mailing: Mailing) -> Plan:
                     .order_by("last_name", "first_name", "id"))
     result = Plan()
     if mailing.kind != Mailing.Kind.EMAIL_OR_LETTER:
-        channel = Consent.Channel.SIGNAL if mailing.kind == Mailing.Kind.SIGNAL \
-            else Consent.Channel.WHATSAPP
-        ok = set(reachable(mailing.organisation, channel, mailing.purpose).values_list(
-            "pk", flat=True))
+        ok = _messenger_reachable(mailing)
         for contact in contacts:
             (result.messenger if contact.pk in ok else result.unreachable).append(contact)
         return result
