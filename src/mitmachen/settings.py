@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "mitmachen.groups",
     "mitmachen.events",
     "mitmachen.messaging",
+    "mitmachen.assemblies",
     "mitmachen.api",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("mitmachen.groups.urls")),
     path("", include("mitmachen.events.urls")),
     path("", include("mitmachen.messaging.urls")),
+    path("", include("mitmachen.assemblies.urls")),
     path("", include("mitmachen.core.urls")),
 ]
 

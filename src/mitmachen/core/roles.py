@@ -37,6 +37,9 @@ class Perm:
     MEMBERSHIP_DECIDE = "membership.decide"
     GROUP_FOUND = "group.found"
     MAILING_SEND = "mailing.send"
+    ASSEMBLY_MANAGE = "assembly.manage"
+    ASSEMBLY_CHECKIN = "assembly.checkin"
+    RESOLUTION_VIEW = "resolution.view"
 
 
 ALL_ROLES = frozenset(Role)
@@ -61,6 +64,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     Perm.MEMBERSHIP_DECIDE: frozenset({Role.BOARD}),
     Perm.GROUP_FOUND: frozenset({Role.BOARD}),
     Perm.MAILING_SEND: frozenset({Role.BOARD, Role.GROUP_COORDINATOR, Role.EVENT_ORGANISER}),
+    # Calling an assembly, its agenda, motions, elections and minutes. The chair and the
+    # minute-taker named on an assembly act on that assembly without the role.
+    Perm.ASSEMBLY_MANAGE: frozenset({Role.BOARD}),
+    Perm.ASSEMBLY_CHECKIN: frozenset({Role.BOARD, Role.EVENT_ORGANISER}),
+    Perm.RESOLUTION_VIEW: frozenset({Role.BOARD, Role.ADMINISTRATOR, Role.GROUP_COORDINATOR,
+                                     Role.EVENT_ORGANISER, Role.TREASURER}),
 }
 
 

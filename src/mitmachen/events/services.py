@@ -232,8 +232,9 @@ def file_type(head: bytes, name: str) -> str | None:
     return None
 
 
-def file_add(*, event: Event, upload, title: str, actor) -> EventFile:
-    """Attach a file (PDF, image or office document, at most 10 MB)."""
+def checked_upload(upload) -> tuple[str, str]:
+    """(content type, file suffix) of an uploaded PDF, image or office document of at most
+    10 MB, judged by its content; ValidationError for anything else."""
     if upload is None or not upload.size:
         raise ValidationError({"file": _("Please choose a file.")})
     if upload.size > FILE_MAX_BYTES:
@@ -245,13 +246,19 @@ def file_add(*, event: Event, upload, title: str, actor) -> EventFile:
         raise ValidationError({"file": _(
             "Please upload a PDF, a PNG or JPEG image, or an office document (ODT, DOCX, "
             "XLSX, …).")})
+    suffix = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(
+        content_type) or next(s for s, t in OFFICE_TYPES.items() if t == content_type)
+    return content_type, suffix
+
+
+def file_add(*, event: Event, upload, title: str, actor) -> EventFile:
+    """Attach a file (PDF, image or office document, at most 10 MB)."""
+    content_type, suffix = checked_upload(upload)
     title = (title or "").strip() or (upload.name or "").rsplit("/", 1)[-1][:200]
     with transaction.atomic():
         attached = EventFile(event=event, title=title, content_type=content_type,
                              size=upload.size)
         # The stored name comes from the checked type, never from what the uploader typed.
-        suffix = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(
-            content_type) or next(s for s, t in OFFICE_TYPES.items() if t == content_type)
         attached.file.save(f"{event.pk}-{slugify(title)[:40] or 'datei'}{suffix}", upload,
                            save=False)
         return create_audited(instance=attached, actor=actor)

@@ -1,0 +1,2 @@
+"""Assemblies: agenda, invitation with proof, attendance and quorum, the quota speakers' list,
+motions, elections with secret ballots, and minutes."""

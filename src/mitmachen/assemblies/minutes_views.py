@@ -1,0 +1,3 @@
+"""Filled in by its author; see urls.py."""
+
+urlpatterns: list = []

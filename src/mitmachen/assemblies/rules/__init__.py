@@ -1,0 +1,1 @@
+"""The assemblies' rules as pure functions: the speakers' list, election quotas, majorities."""
