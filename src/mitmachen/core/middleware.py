@@ -39,7 +39,12 @@ class RequestLogMiddleware:
 # tokens): the log keeps the route, not the secret.
 SECRET_ROUTES = {"events:personal", "events:feed_personal", "messaging:unsubscribe",
                  "people:application_confirm", "people:consent_confirm",
-                 "groups:public_join_confirm", "core:password_reset_confirm"}
+                 "groups:public_join_confirm", "core:password_reset_confirm",
+                 # An assembly participant's phone, the door's QR code, the hall projector.
+                 "assemblies:participant", "assemblies:participant_speak",
+                 "assemblies:participant_voting", "assemblies:participant_vote",
+                 "assemblies:participant_motions", "assemblies:participant_election",
+                 "assemblies:checkin_code", "assemblies:projector"}
 
 
 def _loggable_path(request) -> str:
