@@ -48,6 +48,12 @@ def _owner(obj: models.Model):
         owner = getattr(obj, attribute, None)
         if owner is not None:
             return owner
+    # Parts of a larger record (an agenda item, a participant, an event's file) belong to the
+    # organisation that owns the whole.
+    for attribute in ("assembly", "event", "item", "election", "motion", "participant"):
+        parent = getattr(obj, attribute, None)
+        if isinstance(parent, models.Model):
+            return _owner(parent)
     return None
 
 
