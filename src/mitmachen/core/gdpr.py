@@ -9,12 +9,14 @@ CONTRIBUTORS = [
     "mitmachen.groups.gdpr.export_part",
     "mitmachen.events.gdpr.export_part",
     "mitmachen.messaging.gdpr.export_part",
+    "mitmachen.assemblies.gdpr.export_part",
 ]
 # Each app removes its part of a person in the erasure transaction (people/gdpr.py).
 ERASERS = [
     "mitmachen.groups.gdpr.erase_part",
     "mitmachen.events.gdpr.erase_part",
     "mitmachen.messaging.gdpr.erase_part",
+    "mitmachen.assemblies.gdpr.erase_part",
 ]
 
 
