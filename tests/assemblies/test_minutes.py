@@ -9,6 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from mitmachen.assemblies import minutes, services
+from mitmachen.assemblies.rules import quota
 from mitmachen.assemblies.models import (
     AgendaItem,
     AttendanceEntry,
@@ -64,7 +65,9 @@ def _record(assembly, world):
                                                        "candidate_id": None},
                                                       {"number": 2, "reserved": False,
                                                        "candidate_id": 1}],
-                                           "quota_met": False})
+                                           "notes": [{"msgid": quota.RESERVED_VACANT,
+                                                      "params": {"number": 1}}],
+                                           "quota_met": True})
     Candidate.objects.create(election=election, name="Karl Lieb", category="open", votes=3,
                              place=2)
     Invitation.objects.create(participant=rosa, kind="invitation", channel="email",
@@ -85,7 +88,7 @@ def test_draft_tells_the_record(assembly, world):
     assert "Rednerin mit Kind" in text  # the chair's reason
     assert "A1" in text and "20" in text
     assert "2026/01" in text
-    assert "Platz 1 bleibt frei" in text  # the vacant reserved place
+    assert "Platz 1 bleibt frei" in text  # the vacant reserved place, with its reason
     assert "Die Wahl leitet Paul." in text
     assert AuditEntry.objects.filter(object_type="assemblies.minutes",
                                      action=AuditEntry.Action.CREATE).exists()

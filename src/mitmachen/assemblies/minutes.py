@@ -67,14 +67,10 @@ def _election_lines(election: Election) -> list[str]:
             _("not elected")
         lines.append(f"- {candidate.name} ({candidate.get_category_display()}): "
                      f"{candidate.votes} – {place}")
+    from mitmachen.assemblies.elections import result_notes
+
     result = election.result or {}
-    for place in result.get("places", []):
-        if place.get("candidate_id") is None:
-            lines.append(_("Place %(n)d stays free (reserved for women/FLINTA*).") % {
-                "n": place["number"]})
-        elif place.get("released"):
-            lines.append(_("Place %(n)d was reserved for women/FLINTA* and went to open.") % {
-                "n": place["number"]})
+    lines += result_notes(election)  # free and released places, each with its reason
     if result:
         lines.append(_("The quota rules are met.") if result.get("quota_met") else
                      _("The quota rules are not met; see the places above."))

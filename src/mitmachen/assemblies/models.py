@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mitmachen.core.models import BaseModel
 from mitmachen.events.models import new_nonce
@@ -89,14 +90,21 @@ class Assembly(BaseModel):
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("minute-taker"))
     # The statutes in force when the assembly was called (see AssemblyRules).
-    lead_days = models.PositiveSmallIntegerField(default=21)
-    reminder_days = models.PositiveSmallIntegerField(default=3)
-    quorum_kind = models.CharField(max_length=10, choices=AssemblyRules.Quorum.choices,
+    lead_days = models.PositiveSmallIntegerField(
+        _("invitation lead time (days)"), default=21, validators=[MaxValueValidator(365)])
+    reminder_days = models.PositiveSmallIntegerField(
+        _("reminder (days before)"), default=3, validators=[MaxValueValidator(60)])
+    quorum_kind = models.CharField(_("quorum"), max_length=10,
+                                   choices=AssemblyRules.Quorum.choices,
                                    default=AssemblyRules.Quorum.NONE)
-    quorum_value = models.PositiveIntegerField(default=0)
-    alternate = models.BooleanField(default=True)
-    first_time_first = models.BooleanField(default=True)
-    speaking_seconds = models.PositiveIntegerField(default=180)
+    quorum_value = models.PositiveIntegerField(
+        _("quorum value"), default=0, validators=[MaxValueValidator(1_000_000)])
+    alternate = models.BooleanField(_("speakers alternate women/FLINTA* and open"),
+                                    default=True)
+    first_time_first = models.BooleanField(_("first-time speakers come first"), default=True)
+    speaking_seconds = models.PositiveIntegerField(
+        _("speaking time (seconds)"), default=180,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)])
 
     invitation_text = models.TextField(_("invitation text"), max_length=20000, blank=True)
     invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
@@ -112,6 +120,11 @@ class Assembly(BaseModel):
 
     class Meta:
         ordering = ["-event__starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(quorum_kind="share") | Q(quorum_value__lte=100),
+                name="assembly_share_at_most_100"),
+        ]
         verbose_name = _("assembly")
         verbose_name_plural = _("assemblies")
 
@@ -416,7 +429,8 @@ class Election(BaseModel):
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.BOARD)
     seats = models.PositiveSmallIntegerField(
-        _("places"), validators=[MinValueValidator(1), MaxValueValidator(200)])
+        pgettext_lazy("election", "places"),
+        validators=[MinValueValidator(1), MaxValueValidator(200)])
     reserved = models.CharField(_("reserved places"), max_length=5, choices=Reserved.choices,
                                 default=Reserved.NONE)
     min_share = models.PositiveSmallIntegerField(

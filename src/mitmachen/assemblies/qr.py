@@ -1,10 +1,10 @@
 """QR codes for check-in (in the invitation letter and on the member's phone)."""
 
 import segno
+from django.conf import settings
 
 from mitmachen.assemblies.access import checkin_code
 from mitmachen.assemblies.models import Participant
-from django.conf import settings
 
 
 def checkin_url(participant: Participant) -> str:

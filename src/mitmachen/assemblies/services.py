@@ -16,8 +16,12 @@ from mitmachen.assemblies.models import (
     AgendaItem,
     Assembly,
     AssemblyRules,
+    Election,
+    Motion,
     Participant,
     QuotaCategory,
+    SpeakerRequest,
+    Vote,
 )
 from mitmachen.core.audit import audit_record
 from mitmachen.core.models import AuditEntry
@@ -31,6 +35,13 @@ ASSEMBLY_FIELDS = ["reference_date", "chair", "minute_taker", "invitation_text",
                    *RULE_FIELDS]
 ITEM_FIELDS = ["title", "description", "kind", "minutes_estimate", "parent", "notes"]
 MAX_ITEMS = 200
+S = Assembly.Status
+NEXT_STATUSES = {
+    S.PREPARING: [S.INVITED, S.IN_SESSION],
+    S.INVITED: [S.IN_SESSION],
+    S.IN_SESSION: [S.CLOSED],
+    S.CLOSED: [],
+}
 
 
 def rules_for(organisation) -> AssemblyRules:
@@ -112,17 +123,16 @@ def lead_time_problem(assembly: Assembly, at=None) -> str:
 
 
 def status_change(*, assembly: Assembly, status: str, actor) -> Assembly:
-    allowed = {
-        Assembly.Status.PREPARING: {Assembly.Status.INVITED, Assembly.Status.IN_SESSION},
-        Assembly.Status.INVITED: {Assembly.Status.IN_SESSION},
-        Assembly.Status.IN_SESSION: {Assembly.Status.CLOSED},
-        Assembly.Status.CLOSED: set(),
-    }
     with transaction.atomic():
         locked = Assembly.objects.select_for_update().get(pk=assembly.pk)
-        if status not in allowed[locked.status]:
+        if status not in NEXT_STATUSES[locked.status]:
             raise ValidationError(_("An assembly cannot go from “%(a)s” to “%(b)s”.") % {
                 "a": locked.get_status_display(), "b": Assembly.Status(status).label})
+        if status == Assembly.Status.CLOSED and (
+                locked.votes.filter(status=Vote.Status.OPEN).exists()
+                or locked.elections.filter(status=Election.Status.VOTING).exists()):
+            raise ValidationError(_("A vote or an election is still open: close it before "
+                                    "closing the assembly."))
         before = locked.status
         locked.status = status
         now = timezone.now()
@@ -199,9 +209,14 @@ def item_move(*, item: AgendaItem, direction: int, actor) -> AgendaItem:
 
 
 def item_delete(*, item: AgendaItem, actor) -> None:
-    if item.speakers.exists() or item.votes.exists() or item.elections.exists():
-        raise ValidationError(_("This item has speakers, votes or elections on record; it "
-                                "cannot be deleted."))
+    # Sub-items go with their parent, so their records count too.
+    family = AgendaItem.objects.filter(Q(pk=item.pk) | Q(parent=item))
+    if (SpeakerRequest.objects.filter(item__in=family).exists()
+            or Vote.objects.filter(item__in=family).exists()
+            or Election.objects.filter(item__in=family).exists()
+            or Motion.objects.filter(item__in=family).exists()):
+        raise ValidationError(_("This item or one of its sub-items has speakers, motions, "
+                                "votes or elections on record; it cannot be deleted."))
     with transaction.atomic():
         assembly_id = item.assembly_id
         delete_audited(instance=item, actor=actor, organisation=item.assembly.organisation)

@@ -22,6 +22,8 @@ def navigation(request):
         (Perm.GROUP_CHANGE, _("Groups"), "groups:staff_list"),
         (Perm.EVENT_CHANGE, _("Events"), "events:staff_list"),
         (Perm.MAILING_SEND, _("Mailings"), "messaging:mailing_list"),
+        (Perm.ASSEMBLY_MANAGE, _("Assemblies"), "assemblies:list"),
+        (Perm.RESOLUTION_VIEW, _("Resolutions"), "assemblies:resolutions"),
         (Perm.ORGANISATION_CHANGE, _("Public page"), "organisations:profile_edit"),
         (Perm.PLACE_CHANGE, _("Places"), "organisations:places"),
         (Perm.TEAM_VIEW, _("Team and roles"), "core:team"),

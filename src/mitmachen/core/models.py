@@ -39,6 +39,12 @@ class BaseModel(models.Model):
                     reject_nul(value)
                 except ValidationError as exc:
                     errors.setdefault(field.name, []).extend(exc.error_list)
+            # Django checks a TextField's max_length only in forms; services and the API too.
+            if isinstance(field, models.TextField) and field.max_length and isinstance(
+                    value, str) and len(value) > field.max_length:
+                errors.setdefault(field.name, []).append(ValidationError(
+                    _("At most %(n)d characters, please.") % {"n": field.max_length},
+                    code="max_length"))
         if errors:
             raise ValidationError(errors)
 
