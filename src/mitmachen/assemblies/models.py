@@ -522,7 +522,7 @@ class Vote(BaseModel):
     yes = models.PositiveIntegerField(default=0)
     no = models.PositiveIntegerField(default=0)
     abstain = models.PositiveIntegerField(default=0)
-    adopted = models.BooleanField(null=True)
+    adopted = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["assembly", "pk"]
