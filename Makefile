@@ -57,10 +57,14 @@ bench: install
 	$(BIN)/python bench/contacts.py
 	$(BIN)/python bench/messaging.py
 	$(BIN)/python bench/events.py
+	$(BIN)/python bench/assemblies_votes.py
+	$(BIN)/python bench/assemblies_live.py
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/contacts.py; \
 	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/messaging.py; \
 	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/events.py; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/assemblies_votes.py; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/assemblies_live.py; \
 	else echo "PostgreSQL not reachable: skipped the PostgreSQL benchmark."; fi
 
 demo: install

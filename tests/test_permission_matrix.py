@@ -41,7 +41,35 @@ STAFF_PAGES = {
     "/staff/{slug}/events/{event}/checkin/print/": {"kassel_board", "kassel_events"},
     "/staff/{slug}/events/{event}/export.csv": {"kassel_board", "kassel_events"},
     "/staff/{slug}/events/{event}/export.xlsx": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/resolutions/": {"kassel_board", "kassel_admin", "kassel_groups",
+                                   "kassel_events", "kassel_treasurer"},
+    "/staff/{slug}/assemblies/{assembly}/attendance/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/assemblies/{assembly}/attendance/count/": {"kassel_board", "kassel_events"},
+    "/staff/{slug}/assemblies/{assembly}/attendance/print/": {"kassel_board", "kassel_events"},
+    **{page: {"kassel_board"} for page in [
+        "/staff/{slug}/assemblies/", "/staff/{slug}/assemblies/new/",
+        "/staff/{slug}/assemblies/rules/", "/staff/{slug}/assemblies/{assembly}/",
+        "/staff/{slug}/assemblies/{assembly}/edit/", "/staff/{slug}/assemblies/{assembly}/agenda/",
+        "/staff/{slug}/assemblies/{assembly}/agenda/add/",
+        "/staff/{slug}/assemblies/{assembly}/agenda/{item}/",
+        "/staff/{slug}/assemblies/{assembly}/participants/",
+        "/staff/{slug}/assemblies/{assembly}/invitation/",
+        "/staff/{slug}/assemblies/{assembly}/invitation/proof/",
+        "/staff/{slug}/assemblies/{assembly}/speakers/",
+        "/staff/{slug}/assemblies/{assembly}/speakers/queue/",
+        "/staff/{slug}/assemblies/{assembly}/motions/",
+        "/staff/{slug}/assemblies/{assembly}/motions/book/",
+        "/staff/{slug}/assemblies/{assembly}/motions/{motion}/",
+        "/staff/{slug}/assemblies/{assembly}/motions/votes/{vote}/tally/",
+        "/staff/{slug}/assemblies/{assembly}/elections/",
+        "/staff/{slug}/assemblies/{assembly}/elections/{election}/",
+        "/staff/{slug}/assemblies/{assembly}/elections/{election}/edit/",
+        "/staff/{slug}/assemblies/{assembly}/elections/{election}/status/",
+        "/staff/{slug}/assemblies/{assembly}/elections/{election}/print/",
+        "/staff/{slug}/assemblies/{assembly}/minutes/",
+    ]},
 }
+ASSEMBLY_KEYS = ("assembly", "item", "motion", "vote", "election")
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
                 "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",
                 "/api/v1/docs"]
@@ -50,7 +78,34 @@ PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
 def _url(page, world, organisation):
     place = world.kassel_office if organisation == world.kassel else world.duesseldorf_office
     return page.format(slug=organisation.slug, place=place.pk,
-                       **_event_ids(page, organisation))
+                       **_event_ids(page, organisation), **_assembly_ids(page, organisation))
+
+
+def _assembly_ids(page, organisation) -> dict:
+    """An assembly with an item, a motion, a vote and an election, for the pages that need
+    them."""
+    if "{assembly}" not in page:
+        return {}
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitmachen.assemblies import elections, motions, services, votes
+    from mitmachen.events import services as events
+
+    event = events.event_create(organisation=organisation, title="KMV", kind="assembly",
+                                starts_at=timezone.now() + timedelta(days=30), actor=None)
+    assembly = services.assembly_create(event=event, actor=None)
+    item = services.item_create(assembly=assembly, title="Anträge", actor=None)
+    motion = motions.motion_submit(assembly=assembly, title="Antrag", text="Text",
+                                   submitter=None, submitter_name="Vorstand", actor=None)
+    motions.motion_admit(motion=motion, actor=None)
+    vote = votes.vote_create(assembly=assembly, motion=motion, method="cards", actor=None)
+    election = elections.election_create(
+        assembly=assembly, title="Vorstand", kind="board", seats=2, reserved="odd",
+        min_share=50, fallback="vacant", method="secret", actor=None)
+    return {"assembly": assembly.pk, "item": item.pk, "motion": motion.pk, "vote": vote.pk,
+            "election": election.pk}
 
 
 def _event_ids(page, organisation) -> dict:
@@ -96,8 +151,9 @@ def test_staff_pages_of_another_organisation_answer_404(world, login, persona, p
 
 @pytest.mark.parametrize("page", sorted(STAFF_PAGES))
 def test_umbrella_board_cannot_open_member_organisation_pages(world, login, page):
-    response = login("umbrella_board").get(page.format(slug=world.member_org.slug, place=0,
-                                                       event=0, series=0))
+    response = login("umbrella_board").get(page.format(
+        slug=world.member_org.slug, place=0, event=0, series=0,
+        **dict.fromkeys(ASSEMBLY_KEYS, 0)))
     assert response.status_code == 404
 
 

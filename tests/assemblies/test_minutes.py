@@ -9,7 +9,6 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from mitmachen.assemblies import minutes, services
-from mitmachen.assemblies.rules import quota
 from mitmachen.assemblies.models import (
     AgendaItem,
     AttendanceEntry,
@@ -23,6 +22,7 @@ from mitmachen.assemblies.models import (
     SpeakerRequest,
     Vote,
 )
+from mitmachen.assemblies.rules import quota
 from mitmachen.core.models import AuditEntry
 from tests.assemblies.conftest import voter
 

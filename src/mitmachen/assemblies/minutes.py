@@ -142,9 +142,12 @@ def draft(assembly: Assembly) -> str:
                 f"{s.participant.name}" + (f" ({s.get_kind_display()})"
                                            if s.kind != SpeakerRequest.Kind.REGULAR else "")
                 for s in spoken)})
-        for action in item.chair_actions.all():
+        from mitmachen.assemblies.speakers import action_text
+
+        for action in item.chair_actions.select_related("request__participant"):
             out.append(_("Chair (%(time)s): %(action)s – %(reason)s") % {
-                "time": _time(action.at), "action": action.action, "reason": action.reason})
+                "time": _time(action.at), "action": action_text(action),
+                "reason": action.reason})
         for motion in item.motions.filter(amends__isnull=True).prefetch_related(
                 "amendments"):
             out.append(_("Motion %(number)s “%(title)s”, submitted by %(by)s; board's "

@@ -232,6 +232,10 @@ def item_call(*, assembly: Assembly, item: AgendaItem | None, actor) -> Assembly
         if locked.current_item_id and (item is None or locked.current_item_id != item.pk):
             AgendaItem.objects.filter(pk=locked.current_item_id).update(
                 status=AgendaItem.Status.DONE)
+            # A speech in progress ends with its item.
+            SpeakerRequest.objects.filter(item_id=locked.current_item_id,
+                                          status=SpeakerRequest.Status.SPEAKING).update(
+                status=SpeakerRequest.Status.DONE, ended_at=timezone.now())
         if item is not None:
             AgendaItem.objects.filter(pk=item.pk).update(status=AgendaItem.Status.CURRENT)
         locked.current_item = item
