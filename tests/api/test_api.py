@@ -86,6 +86,133 @@ def events_world(people_world):
     return world
 
 
+# Paths of the assemblies API: only their rows need the assemblies below (four assemblies per
+# test would slow every other row of the table down).
+ASSEMBLY_PARTS = ("/assembl", "/agenda-items", "/participants/", "/speaker-requests", "/motions",
+                  "/votes", "/elections", "/candidates", "/resolutions")
+
+
+@pytest.fixture(autouse=True)
+def assemblies_world(events_world, request):
+    """Kassel: an assembly in session (current item with a speaker and two waiting requests,
+    motions, a prepared, a counted and a phone vote, minutes), one invited (for invitations),
+    one in session with elections in each state, and an event still to become an assembly.
+    Düsseldorf: one in session with a participant, item, request, motion, vote and election."""
+    world = events_world
+    operation = getattr(getattr(request.node, "callspec", None), "params", {}).get("operation")
+    if operation is None or not any(part in operation[1] for part in ASSEMBLY_PARTS):
+        return world
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitmachen.assemblies import (
+        attendance,
+        elections,
+        invitations,
+        minutes,
+        motions,
+        speakers,
+        votes,
+    )
+    from mitmachen.assemblies import services as assemblies
+    from mitmachen.events import services as events
+
+    start = timezone.now() + timedelta(days=30)
+
+    def call(organisation, title, *, session=True, present=()):
+        event = events.event_create(organisation=organisation, title=title, kind="assembly",
+                                    starts_at=start, actor=None)
+        assembly = assemblies.assembly_create(event=event, actor=None)
+        item = assemblies.item_create(assembly=assembly, title="Aussprache", actor=None)
+        assemblies.voters_build(assembly=assembly, actor=None)
+        if session:
+            assemblies.status_change(assembly=assembly, status="in_session", actor=None)
+            assemblies.item_call(assembly=assembly, item=item, actor=None)
+            for contact in present:
+                attendance.check_in(participant=assembly.participants.get(contact=contact),
+                                    actor=None)
+        assembly.refresh_from_db()
+        return assembly, item
+
+    # Kassel, in session: Anna and Mira (the Düsseldorf member's own contact) are present.
+    world.assembly, world.item = call(world.kassel, "Kreismitgliederversammlung",
+                                      present=[world.contact, world.own])
+    world.voter = world.assembly.participants.get(contact=world.contact)
+    world.own_participant = world.assembly.participants.get(contact=world.own)
+    world.item2 = assemblies.item_create(assembly=world.assembly, title="Verschiedenes",
+                                         actor=None)
+    speakers.list_close(item=world.item2, actor=None, reason="Zeit")
+    world.guest = assemblies.guest_add(assembly=world.assembly, name="Gast", actor=None)
+    speakers.speaker_request(item=world.item, participant=world.own_participant)
+    speakers.speaker_next(item=world.item, actor=None)  # Mira speaks
+    world.speaker_request = speakers.speaker_request(item=world.item, participant=world.voter)
+    world.own_request = speakers.speaker_request(item=world.item,
+                                                 participant=world.own_participant, kind="pro")
+    world.motion = motions.motion_submit(assembly=world.assembly, title="Mieten",
+                                         text="Deckeln.", submitter=world.contact, actor=None)
+    world.own_motion = motions.motion_submit(assembly=world.assembly, title="Bus",
+                                             text="Fahrscheinfrei.", submitter=world.own,
+                                             actor=None)
+    world.supported_motion = motions.motion_submit(assembly=world.assembly, title="Kita",
+                                                   text="Frei.", submitter=world.contact,
+                                                   actor=None)
+    motions.motion_support(motion=world.supported_motion, contact=world.own, actor=None)
+    world.vote = votes.vote_create(assembly=world.assembly, question="Pause?", method="cards",
+                                   actor=None)
+    world.counted_vote = votes.vote_open(vote=votes.vote_create(
+        assembly=world.assembly, question="Tagesordnung?", method="cards", actor=None),
+        actor=None)
+    votes.vote_count_enter(vote=world.counted_vote, yes=2, no=0, abstain=0, actor=None)
+    world.phone_vote = votes.vote_open(vote=votes.vote_create(
+        assembly=world.assembly, question="Satzung?", method="secret", actor=None), actor=None)
+    minutes.minutes_generate(assembly=world.assembly, actor=None)
+    # Kassel, invited.
+    world.invited_assembly, _item = call(world.kassel, "Sommerversammlung", session=False)
+    invitations.invitation_send(assembly=world.invited_assembly, actor=None)
+    # Kassel, in session, with elections: nominating (paper), voting on paper, voting secret.
+    world.election_assembly, _item = call(world.kassel, "Wahlversammlung",
+                                          present=[world.contact, world.own])
+
+    def election(title, method, name, category, open_=False, assembly=None):
+        made = elections.election_create(
+            assembly=assembly or world.election_assembly, title=title, kind="board", seats=2,
+            reserved="none", min_share=0, fallback="vacant", method=method, actor=None)
+        candidate = elections.candidate_add(election=made, name=name, category=category,
+                                            actor=None)
+        if open_:
+            made = elections.election_open(election=made, actor=None)
+        return made, candidate
+
+    world.election, world.candidate = election("Vorstand", "paper", "Anna", "flinta")
+    world.paper_election, world.paper_candidate = election("Kasse", "paper", "Bo", "open",
+                                                           open_=True)
+    world.secret_election, _c = election("Sprecher", "secret", "Cem", "open", open_=True)
+    world.assembly_event = events.event_create(organisation=world.kassel, title="Herbst",
+                                               kind="assembly", starts_at=start, actor=None)
+    # Düsseldorf, in session.
+    world.fremd_assembly, world.fremd_item = call(world.duesseldorf, "Kreisparteitag",
+                                                  present=[world.fremd_contact])
+    world.fremd_participant = world.fremd_assembly.participants.get(
+        contact=world.fremd_contact)
+    world.fremd_speaker_request = speakers.speaker_request(item=world.fremd_item,
+                                                           participant=world.fremd_participant)
+    world.fremd_motion = motions.motion_submit(assembly=world.fremd_assembly, title="Rhein",
+                                               text="Baden.", submitter=None,
+                                               submitter_name="AG", actor=None)
+    world.fremd_vote = votes.vote_create(assembly=world.fremd_assembly, question="Pause?",
+                                         method="cards", actor=None)
+    world.fremd_election, world.fremd_candidate = election(
+        "Liste", "paper", "Ida", "flinta", assembly=world.fremd_assembly)
+    return world
+
+
+def _checkin_code(participant):
+    from mitmachen.assemblies.access import checkin_code
+
+    return checkin_code(participant)
+
+
 def _json(client, method, url, headers, body=None):
     kwargs = dict(headers)
     if body is not None:
@@ -244,6 +371,240 @@ OPERATIONS = {
          False, "kassel_events", "kassel_admin"),
     ("get", "/api/v1/me/registrations"): (lambda w: "/api/v1/me/registrations", None, False,
                                           "duesseldorf_member", None),
+    # assemblies
+    ("get", "/api/v1/organisations/{organisation_id}/assembly-rules"):
+        (lambda w: f"/api/v1/organisations/{w.kassel.pk}/assembly-rules", None, False,
+         "kassel_board", "kassel_events"),
+    ("put", "/api/v1/organisations/{organisation_id}/assembly-rules"):
+        (lambda w: f"/api/v1/organisations/{w.kassel.pk}/assembly-rules",
+         {"lead_days": 21, "reminder_days": 3, "quorum_kind": "share", "quorum_value": 10,
+          "alternate": True, "first_time_first": True, "speaking_seconds": 180}, False,
+         "kassel_board", "kassel_admin"),
+    ("get", "/api/v1/organisations/{organisation_id}/assemblies"):
+        (lambda w: f"/api/v1/organisations/{w.kassel.pk}/assemblies", None, False,
+         "kassel_board", "kassel_treasurer"),
+    ("post", "/api/v1/organisations/{organisation_id}/assemblies"):
+        (lambda w: f"/api/v1/organisations/{w.kassel.pk}/assemblies",
+         lambda w: {"event_id": w.assembly_event.pk}, False, "kassel_board", "kassel_events"),
+    ("get", "/api/v1/assemblies/{assembly_id}"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}", None, False, "kassel_board",
+         "kassel_events"),
+    ("patch", "/api/v1/assemblies/{assembly_id}"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}", {"invitation_text": "Kommt!"},
+         False, "kassel_board", "kassel_admin"),
+    ("post", "/api/v1/assemblies/{assembly_id}/status"):
+        (lambda w: f"/api/v1/assemblies/{w.invited_assembly.pk}/status",
+         {"status": "in_session"}, False, "kassel_board", "kassel_groups"),
+    ("get", "/api/v1/assemblies/{assembly_id}/live"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/live", None, False, "kassel_events",
+         "kassel_treasurer"),
+    ("get", "/api/v1/organisations/{organisation_id}/resolutions"):
+        (lambda w: f"/api/v1/organisations/{w.kassel.pk}/resolutions", None, False,
+         "kassel_treasurer", "kassel_consultation"),
+    ("get", "/api/v1/assemblies/{assembly_id}/items"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/items", None, False, "kassel_board",
+         "kassel_events"),
+    ("post", "/api/v1/assemblies/{assembly_id}/items"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/items", {"title": "Bericht"}, False,
+         "kassel_board", "kassel_events"),
+    ("patch", "/api/v1/agenda-items/{item_id}"):
+        (lambda w: f"/api/v1/agenda-items/{w.item2.pk}", {"minutes_estimate": 10}, False,
+         "kassel_board", "kassel_treasurer"),
+    ("delete", "/api/v1/agenda-items/{item_id}"):
+        (lambda w: f"/api/v1/agenda-items/{w.item2.pk}", None, False, "kassel_board",
+         "kassel_events"),
+    ("post", "/api/v1/agenda-items/{item_id}/move"):
+        (lambda w: f"/api/v1/agenda-items/{w.item2.pk}/move", {"direction": "up"}, False,
+         "kassel_board", "kassel_groups"),
+    ("post", "/api/v1/agenda-items/{item_id}/call"):
+        (lambda w: f"/api/v1/agenda-items/{w.item2.pk}/call", None, False, "kassel_board",
+         "kassel_events"),
+    ("get", "/api/v1/assemblies/{assembly_id}/participants"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/participants", None, False,
+         "kassel_events", "kassel_treasurer"),
+    ("post", "/api/v1/assemblies/{assembly_id}/participants/build-voters"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/participants/build-voters", None,
+         False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/assemblies/{assembly_id}/guests"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/guests", {"name": "Presse"}, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/participants/{participant_id}/check-in"):
+        (lambda w: f"/api/v1/participants/{w.guest.pk}/check-in", {}, False, "kassel_events",
+         "kassel_treasurer"),
+    ("post", "/api/v1/participants/{participant_id}/check-out"):
+        (lambda w: f"/api/v1/participants/{w.voter.pk}/check-out", {}, False, "kassel_board",
+         "kassel_admin"),
+    ("post", "/api/v1/assemblies/{assembly_id}/check-in-code"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/check-in-code",
+         lambda w: {"code": _checkin_code(w.guest)}, False, "kassel_events",
+         "kassel_groups"),
+    ("get", "/api/v1/assemblies/{assembly_id}/attendance"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/attendance", None, False,
+         "kassel_events", "kassel_consultation"),
+    ("get", "/api/v1/assemblies/{assembly_id}/quorum"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/quorum", None, False, "kassel_events",
+         "kassel_treasurer"),
+    ("post", "/api/v1/assemblies/{assembly_id}/invitations"):
+        (lambda w: f"/api/v1/assemblies/{w.invited_assembly.pk}/invitations", {}, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/assemblies/{assembly_id}/reminders"):
+        (lambda w: f"/api/v1/assemblies/{w.invited_assembly.pk}/reminders", None, False,
+         "kassel_board", "kassel_admin"),
+    ("get", "/api/v1/assemblies/{assembly_id}/invitations"):
+        (lambda w: f"/api/v1/assemblies/{w.invited_assembly.pk}/invitations", None, False,
+         "kassel_board", "kassel_events"),
+    ("get", "/api/v1/assemblies/{assembly_id}/minutes"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/minutes", None, False,
+         "kassel_board", "kassel_admin"),
+    ("post", "/api/v1/assemblies/{assembly_id}/minutes"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/minutes", {"replace": True}, False,
+         "kassel_board", "kassel_events"),
+    ("put", "/api/v1/assemblies/{assembly_id}/minutes"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/minutes", {"text": "## Protokoll"},
+         False, "kassel_board", "kassel_treasurer"),
+    ("post", "/api/v1/assemblies/{assembly_id}/minutes/approve"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/minutes/approve", None, False,
+         "kassel_board", "kassel_groups"),
+    # the speakers' list
+    ("get", "/api/v1/agenda-items/{item_id}/speakers"):
+        (lambda w: f"/api/v1/agenda-items/{w.item.pk}/speakers", None, False, "kassel_board",
+         "kassel_events"),
+    ("post", "/api/v1/agenda-items/{item_id}/speakers"):
+        (lambda w: f"/api/v1/agenda-items/{w.item.pk}/speakers",
+         lambda w: {"participant_id": w.own_participant.pk, "kind": "contra"}, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/agenda-items/{item_id}/speakers/next"):
+        (lambda w: f"/api/v1/agenda-items/{w.item.pk}/speakers/next", None, False,
+         "kassel_board", "kassel_treasurer"),
+    ("post", "/api/v1/agenda-items/{item_id}/speakers/end"):
+        (lambda w: f"/api/v1/agenda-items/{w.item.pk}/speakers/end", None, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/agenda-items/{item_id}/speakers/extend"):
+        (lambda w: f"/api/v1/agenda-items/{w.item.pk}/speakers/extend", {"seconds": 60},
+         False, "kassel_board", "kassel_admin"),
+    ("post", "/api/v1/agenda-items/{item_id}/speakers/close"):
+        (lambda w: f"/api/v1/agenda-items/{w.item.pk}/speakers/close", {"reason": "Zeit"},
+         False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/agenda-items/{item_id}/speakers/reopen"):
+        (lambda w: f"/api/v1/agenda-items/{w.item2.pk}/speakers/reopen",
+         {"reason": "Neue Lage"}, False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/speaker-requests/{request_id}/withdraw"):
+        (lambda w: f"/api/v1/speaker-requests/{w.speaker_request.pk}/withdraw", None, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/speaker-requests/{request_id}/pin"):
+        (lambda w: f"/api/v1/speaker-requests/{w.speaker_request.pk}/pin",
+         {"reason": "Antragstellerin"}, False, "kassel_board", "kassel_groups"),
+    ("post", "/api/v1/speaker-requests/{request_id}/remove"):
+        (lambda w: f"/api/v1/speaker-requests/{w.speaker_request.pk}/remove",
+         {"reason": "Doppelt"}, False, "kassel_board", "kassel_events"),
+    # motions and votes
+    ("get", "/api/v1/assemblies/{assembly_id}/motions"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/motions", None, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/assemblies/{assembly_id}/motions"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/motions",
+         {"title": "Radwege", "text": "Mehr.", "submitter_name": "AG Verkehr"}, False,
+         "kassel_board", "kassel_events"),
+    ("get", "/api/v1/motions/{motion_id}"):
+        (lambda w: f"/api/v1/motions/{w.motion.pk}", None, False, "kassel_board",
+         "kassel_treasurer"),
+    ("patch", "/api/v1/motions/{motion_id}"):
+        (lambda w: f"/api/v1/motions/{w.motion.pk}", {"title": "Mieten deckeln"}, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/motions/{motion_id}/supporters"):
+        (lambda w: f"/api/v1/motions/{w.motion.pk}/supporters",
+         lambda w: {"contact_id": w.own.pk}, False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/motions/{motion_id}/recommendation"):
+        (lambda w: f"/api/v1/motions/{w.motion.pk}/recommendation",
+         {"recommendation": "adopt"}, False, "kassel_board", "kassel_admin"),
+    ("post", "/api/v1/motions/{motion_id}/status"):
+        (lambda w: f"/api/v1/motions/{w.motion.pk}/status", {"status": "admitted"}, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/motions/{motion_id}/withdraw"):
+        (lambda w: f"/api/v1/motions/{w.motion.pk}/withdraw", None, False, "kassel_board",
+         "kassel_events"),
+    ("get", "/api/v1/assemblies/{assembly_id}/votes"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/votes", None, False, "kassel_board",
+         "kassel_events"),
+    ("post", "/api/v1/assemblies/{assembly_id}/votes"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/votes",
+         {"question": "Vertagen?", "method": "open"}, False, "kassel_board", "kassel_events"),
+    ("get", "/api/v1/votes/{vote_id}"):
+        (lambda w: f"/api/v1/votes/{w.counted_vote.pk}", None, False, "kassel_board",
+         "kassel_admin"),
+    ("delete", "/api/v1/votes/{vote_id}"):
+        (lambda w: f"/api/v1/votes/{w.vote.pk}", None, False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/votes/{vote_id}/open"):
+        (lambda w: f"/api/v1/votes/{w.vote.pk}/open", None, False, "kassel_board",
+         "kassel_events"),
+    ("post", "/api/v1/votes/{vote_id}/counts"):
+        (lambda w: f"/api/v1/votes/{w.counted_vote.pk}/counts",
+         {"yes": 1, "no": 1, "abstain": 0}, False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/votes/{vote_id}/close"):
+        (lambda w: f"/api/v1/votes/{w.counted_vote.pk}/close", None, False, "kassel_board",
+         "kassel_treasurer"),
+    # elections
+    ("get", "/api/v1/assemblies/{assembly_id}/elections"):
+        (lambda w: f"/api/v1/assemblies/{w.election_assembly.pk}/elections", None, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/assemblies/{assembly_id}/elections"):
+        (lambda w: f"/api/v1/assemblies/{w.election_assembly.pk}/elections",
+         {"title": "Delegierte", "seats": 4, "kind": "list", "reserved": "odd",
+          "min_share": 50}, False, "kassel_board", "kassel_events"),
+    ("get", "/api/v1/elections/{election_id}"):
+        (lambda w: f"/api/v1/elections/{w.election.pk}", None, False, "kassel_board",
+         "kassel_events"),
+    ("patch", "/api/v1/elections/{election_id}"):
+        (lambda w: f"/api/v1/elections/{w.election.pk}", {"seats": 3}, False, "kassel_board",
+         "kassel_admin"),
+    ("post", "/api/v1/elections/{election_id}/candidates"):
+        (lambda w: f"/api/v1/elections/{w.election.pk}/candidates",
+         {"name": "Jo", "category": "open"}, False, "kassel_board", "kassel_events"),
+    ("post", "/api/v1/candidates/{candidate_id}/withdraw"):
+        (lambda w: f"/api/v1/candidates/{w.candidate.pk}/withdraw", None, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/elections/{election_id}/open"):
+        (lambda w: f"/api/v1/elections/{w.election.pk}/open", None, False, "kassel_board",
+         "kassel_groups"),
+    ("post", "/api/v1/elections/{election_id}/paper-results"):
+        (lambda w: f"/api/v1/elections/{w.paper_election.pk}/paper-results",
+         lambda w: {"votes": {str(w.paper_candidate.pk): 2}, "ballots_cast": 2}, False,
+         "kassel_board", "kassel_events"),
+    ("post", "/api/v1/elections/{election_id}/count"):
+        (lambda w: f"/api/v1/elections/{w.secret_election.pk}/count", None, False,
+         "kassel_board", "kassel_events"),
+    ("get", "/api/v1/elections/{election_id}/result"):
+        (lambda w: f"/api/v1/elections/{w.secret_election.pk}/result", None, False,
+         "kassel_board", "kassel_treasurer"),
+    # the participant's own actions (here through the member's own account)
+    ("get", "/api/v1/assemblies/{assembly_id}/me"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me", None, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/speaker-requests"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/speaker-requests",
+         {"kind": "regular"}, False, "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/speaker-requests/{request_id}/withdraw"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/speaker-requests/"
+                   f"{w.own_request.pk}/withdraw", None, False, "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/votes/{vote_id}"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/votes/{w.phone_vote.pk}",
+         {"choice": "yes"}, False, "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/elections/{election_id}/ballot"):
+        (lambda w: f"/api/v1/assemblies/{w.election_assembly.pk}/me/elections/"
+                   f"{w.secret_election.pk}/ballot", {"abstain": True}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/motions"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/motions",
+         {"title": "Kita", "text": "Beitragsfrei."}, False, "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/motions/{motion_id}/support"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/motions/{w.motion.pk}/support",
+         None, False, "duesseldorf_member", None),
+    ("delete", "/api/v1/assemblies/{assembly_id}/me/motions/{motion_id}/support"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/motions/"
+                   f"{w.supported_motion.pk}/support", None, False, "duesseldorf_member", None),
+    ("post", "/api/v1/assemblies/{assembly_id}/me/motions/{motion_id}/withdraw"):
+        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/motions/{w.own_motion.pk}/"
+                   "withdraw", None, False, "duesseldorf_member", None),
 }
 
 # The same operation aimed at Düsseldorf, for the "another organisation's id" check.
@@ -294,6 +655,58 @@ FOREIGN = {
         lambda w: f"/api/v1/registrations/{w.fremd_pending_registration.pk}/decide",
     "/api/v1/registrations/{registration_id}/checkin":
         lambda w: f"/api/v1/registrations/{w.fremd_registration.pk}/checkin",
+    "/api/v1/organisations/{organisation_id}/assembly-rules":
+        lambda w: f"/api/v1/organisations/{w.duesseldorf.pk}/assembly-rules",
+    "/api/v1/organisations/{organisation_id}/assemblies":
+        lambda w: f"/api/v1/organisations/{w.duesseldorf.pk}/assemblies",
+    "/api/v1/organisations/{organisation_id}/resolutions":
+        lambda w: f"/api/v1/organisations/{w.duesseldorf.pk}/resolutions",
+    "/api/v1/assemblies/{assembly_id}": lambda w: f"/api/v1/assemblies/{w.fremd_assembly.pk}",
+    **{f"/api/v1/assemblies/{{assembly_id}}/{part}":
+       lambda w, part=part: f"/api/v1/assemblies/{w.fremd_assembly.pk}/{part}"
+       for part in ["status", "live", "items", "participants", "participants/build-voters",
+                    "guests", "check-in-code", "attendance", "quorum", "invitations",
+                    "reminders", "minutes", "minutes/approve", "motions", "votes", "elections",
+                    "me", "me/speaker-requests", "me/motions"]},
+    "/api/v1/agenda-items/{item_id}": lambda w: f"/api/v1/agenda-items/{w.fremd_item.pk}",
+    **{f"/api/v1/agenda-items/{{item_id}}/{part}":
+       lambda w, part=part: f"/api/v1/agenda-items/{w.fremd_item.pk}/{part}"
+       for part in ["move", "call", "speakers", "speakers/next", "speakers/end",
+                    "speakers/extend", "speakers/close", "speakers/reopen"]},
+    "/api/v1/participants/{participant_id}/check-in":
+        lambda w: f"/api/v1/participants/{w.fremd_participant.pk}/check-in",
+    "/api/v1/participants/{participant_id}/check-out":
+        lambda w: f"/api/v1/participants/{w.fremd_participant.pk}/check-out",
+    **{f"/api/v1/speaker-requests/{{request_id}}/{part}":
+       lambda w, part=part: f"/api/v1/speaker-requests/{w.fremd_speaker_request.pk}/{part}"
+       for part in ["withdraw", "pin", "remove"]},
+    "/api/v1/motions/{motion_id}": lambda w: f"/api/v1/motions/{w.fremd_motion.pk}",
+    **{f"/api/v1/motions/{{motion_id}}/{part}":
+       lambda w, part=part: f"/api/v1/motions/{w.fremd_motion.pk}/{part}"
+       for part in ["supporters", "recommendation", "status", "withdraw"]},
+    "/api/v1/votes/{vote_id}": lambda w: f"/api/v1/votes/{w.fremd_vote.pk}",
+    **{f"/api/v1/votes/{{vote_id}}/{part}":
+       lambda w, part=part: f"/api/v1/votes/{w.fremd_vote.pk}/{part}"
+       for part in ["open", "counts", "close"]},
+    "/api/v1/elections/{election_id}": lambda w: f"/api/v1/elections/{w.fremd_election.pk}",
+    **{f"/api/v1/elections/{{election_id}}/{part}":
+       lambda w, part=part: f"/api/v1/elections/{w.fremd_election.pk}/{part}"
+       for part in ["candidates", "open", "paper-results", "count", "result"]},
+    "/api/v1/candidates/{candidate_id}/withdraw":
+        lambda w: f"/api/v1/candidates/{w.fremd_candidate.pk}/withdraw",
+    # The participant's own actions on another organisation's assembly and objects.
+    "/api/v1/assemblies/{assembly_id}/me/speaker-requests/{request_id}/withdraw":
+        lambda w: f"/api/v1/assemblies/{w.fremd_assembly.pk}/me/speaker-requests/"
+                  f"{w.fremd_speaker_request.pk}/withdraw",
+    "/api/v1/assemblies/{assembly_id}/me/votes/{vote_id}":
+        lambda w: f"/api/v1/assemblies/{w.fremd_assembly.pk}/me/votes/{w.fremd_vote.pk}",
+    "/api/v1/assemblies/{assembly_id}/me/elections/{election_id}/ballot":
+        lambda w: f"/api/v1/assemblies/{w.fremd_assembly.pk}/me/elections/"
+                  f"{w.fremd_election.pk}/ballot",
+    **{f"/api/v1/assemblies/{{assembly_id}}/me/motions/{{motion_id}}/{part}":
+       lambda w, part=part: f"/api/v1/assemblies/{w.fremd_assembly.pk}/me/motions/"
+                            f"{w.fremd_motion.pk}/{part}"
+       for part in ["support", "withdraw"]},
 }
 
 

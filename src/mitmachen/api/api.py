@@ -72,6 +72,7 @@ def _http_error(request, exc):
 
 
 def _register_routers():
+    from mitmachen.assemblies.api import router as assemblies_router
     from mitmachen.core.api import router as core_router
     from mitmachen.events.api import router as events_router
     from mitmachen.groups.api import router as groups_router
@@ -83,6 +84,7 @@ def _register_routers():
     api.add_router("/", people_router)
     api.add_router("/", groups_router)
     api.add_router("/", events_router)
+    api.add_router("/", assemblies_router)
 
 
 _register_routers()
