@@ -145,3 +145,25 @@ def test_demo_contacts_spread_across_districts_and_groups(demo):
     member = User.objects.get(email="mitglied.kassel@example.org")
     assert member.contacts.get().status == "member"
     assert MembershipApplication.objects.filter(status="pending").count() == 2
+
+
+def test_demo_assemblies_tell_seed_000_and_004(demo):
+    from mitmachen.assemblies.models import Assembly, Election, Resolution, Vote
+    from mitmachen.assemblies.services import lead_time_problem
+
+    kassel = Assembly.objects.get(organisation__slug="die-linke-kassel", status="in_session")
+    board = Election.objects.get(assembly=kassel, kind="board")
+    assert board.status == "counted" and board.result["quota_met"]
+    assert board.ballots_cast == board.casts.count() == board.ballots.count() > 0
+    places = board.candidates.exclude(place=None).order_by("place")
+    assert all(c.category == "flinta" for c in places if c.place % 2 == 1)
+    discharge = Vote.objects.get(assembly=kassel, subject="discharge")
+    assert discharge.adopted and Resolution.objects.filter(vote=discharge).exists()
+    assert kassel.current_item.title == "Anträge" and kassel.invited_at is not None
+    duesseldorf = Assembly.objects.get(organisation__slug="die-linke-duesseldorf")
+    listing = Election.objects.get(assembly=duesseldorf, kind="list")
+    flinta = listing.candidates.exclude(place=None).filter(category="flinta").count()
+    assert listing.seats == 10 and flinta * 2 >= listing.candidates.exclude(place=None).count()
+    assert duesseldorf.status == "closed" and duesseldorf.minutes.text
+    late = Assembly.objects.get(event__title="Außerordentliche Kreismitgliederversammlung")
+    assert lead_time_problem(late)

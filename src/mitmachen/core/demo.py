@@ -145,6 +145,13 @@ class DemoLoader:
 
             DemoPeople(self.fake, self.actor).load()
             self.say("Demo contacts loaded.")
+        from mitmachen.assemblies.models import Assembly
+
+        if not Assembly.objects.filter(organisation__slug="die-linke-kassel").exists():
+            from mitmachen.assemblies.demo import DemoAssemblies
+
+            DemoAssemblies(self.actor).load()
+            self.say("Demo assemblies loaded.")
         self.say("Demo data is ready.")
 
     def kassel_districts(self) -> Municipality:

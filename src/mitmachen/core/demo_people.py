@@ -37,9 +37,11 @@ class DemoPeople:
             if organisation.municipality_id else []
         people = []
         for n in range(count):
-            first, last = self.fake.first_name(), self.fake.last_name()
             status = self.random.choice(STATUS_MIX)
             flinta = self.random.random() < 0.5
+            # Names that fit the quota category, so quota lists in the demo read plausibly.
+            first = self.fake.first_name_female() if flinta else self.fake.first_name_male()
+            last = self.fake.last_name()
             people.append(Contact(
                 organisation=organisation, first_name=first, last_name=last,
                 email=f"{first}.{last}.{n}@example.org".lower().replace(" ", ""),
@@ -52,7 +54,8 @@ class DemoPeople:
                 self.fake.city(),
                 district=self.random.choice(districts) if districts else None,
                 quota_category=Contact.Quota.FLINTA if flinta else Contact.Quota.OPEN,
-                pronouns=self.random.choice(["sie/ihr", "er/ihm", "they/them", ""]),
+                pronouns=self.random.choice(["sie/ihr", "they/them", ""] if flinta
+                                            else ["er/ihm", ""]),
                 birthday=date(1950, 1, 1) + timedelta(days=self.random.randint(0, 20000)),
                 status=status,
                 membership_number=f"{organisation.pk}-{n + 1:05d}"
