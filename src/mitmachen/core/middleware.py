@@ -44,7 +44,8 @@ SECRET_ROUTES = {"events:personal", "events:feed_personal", "messaging:unsubscri
                  "assemblies:participant", "assemblies:participant_speak",
                  "assemblies:participant_voting", "assemblies:participant_vote",
                  "assemblies:participant_motions", "assemblies:participant_election",
-                 "assemblies:checkin_code", "assemblies:projector"}
+                 "assemblies:checkin_code", "assemblies:projector", "assemblies:live_json",
+                 "assemblies:live_events"}
 
 
 def _loggable_path(request) -> str:
