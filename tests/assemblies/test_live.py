@@ -607,3 +607,19 @@ def test_labels_match_the_msgids_live_js_formats():
     assert shown["ballots"] == ["Election: Vorstand – voting is open"]
     assert live_views.countdown(1000, 60, 1000) == "1:00"
     assert live_views.countdown(1000, 60, 62_500) == "+0:01"
+
+
+def test_members_page_links_to_their_assembly(assembly, kassel_member):
+    from django.test import Client
+
+    from mitmachen.assemblies.access import participant_token
+    from tests.assemblies.conftest import voter
+
+    rosa = voter(assembly, "Rosa")
+    rosa.contact.user = kassel_member
+    rosa.contact.save()
+    client = Client()
+    client.force_login(kassel_member)
+    html = client.get("/me/kassel/").content.decode()
+    assert f"/a/{participant_token(rosa)}/" in html
+    assert participant_token(voter(assembly, "Karl")) not in html

@@ -71,7 +71,19 @@ def me_organisation(request, slug):
         "memberships": contact.group_memberships.select_related("group"),
         "open_groups": open_groups, "pending": pending, "join_form": JoinForm(),
         "proposal_form": ProposalForm(), "proposals": contact.group_proposals.all(),
+        "assemblies": my_assemblies(contact),
     })
+
+
+def my_assemblies(contact: Contact) -> list[dict]:
+    """Assemblies the member takes part in that are not over, with their personal link."""
+    from mitmachen.assemblies.access import participant_token
+    from mitmachen.assemblies.models import Assembly, Participant
+
+    rows = Participant.objects.filter(contact=contact).exclude(
+        assembly__status=Assembly.Status.CLOSED).select_related("assembly__event")
+    return [{"assembly": p.assembly, "token": participant_token(p)}
+            for p in rows.order_by("assembly__event__starts_at")]
 
 
 @login_required
