@@ -32,3 +32,13 @@ def test_erasure_keeps_the_record_but_not_the_person(assembly):
     invitation = Invitation.objects.get(participant=erased)
     assert invitation.address == "" and invitation.content_sha256  # proof that one was sent
     assert assembly.participants.filter(kind="voter").count() == 6
+
+
+def test_erasure_ends_the_personal_link(assembly, client):
+    from mitmachen.assemblies.access import participant_token
+
+    rosa = voter(assembly, "Rosa")
+    token = participant_token(rosa)
+    assert client.get(f"/a/{token}/").status_code == 200
+    contact_erase(contact=rosa.contact, actor=None)
+    assert client.get(f"/a/{token}/").status_code == 404

@@ -114,6 +114,10 @@ def test_regenerating_needs_confirmation_and_approved_minutes_are_final(assembly
     assert Minutes.objects.get(pk=record.pk).text == "Eigener Text"
     minutes.minutes_generate(assembly=assembly, actor=actor, replace=True)
     assert Minutes.objects.get(pk=record.pk).text != "Eigener Text"
+    with pytest.raises(ValidationError):  # the record is not final while in preparation
+        minutes.minutes_approve(minutes=record, actor=actor)
+    services.status_change(assembly=assembly, status="in_session", actor=actor)
+    services.status_change(assembly=assembly, status="closed", actor=actor)
     minutes.minutes_approve(minutes=record, actor=actor)
     for call in (lambda: minutes.minutes_update(minutes=record, text="x", actor=actor),
                  lambda: minutes.minutes_generate(assembly=assembly, actor=actor, replace=True),

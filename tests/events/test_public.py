@@ -715,3 +715,8 @@ def test_calendar_tags_match_the_includes(world, make_event):
                     "{% event_venue event %}").render(Context({"event": event}))
     assert [part.strip() for part in tags.split("|")] == [
         part.strip() for part in includes.split("|")]
+
+
+def test_personal_link_with_a_non_ascii_digit_is_a_clear_404(world, client):
+    # "²".isdigit() is True, int("²") fails: such a link must not become a 500.
+    assert client.get("/r/²-abc/").status_code in (400, 404)

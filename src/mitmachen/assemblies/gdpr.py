@@ -7,6 +7,7 @@ minutes are the organisation's statutory record (GDPR Art. 17(3)(b)) and keep ca
 Secret ballots never held a name in the first place."""
 
 from mitmachen.assemblies.models import Invitation, MotionSupporter, Participant
+from mitmachen.events.models import new_nonce
 
 ERASED = "–"
 
@@ -23,7 +24,8 @@ def export_part(contact) -> dict:
                         for a in p.attendance.all()],
          "speeches": [{"item": s.item.title, "kind": s.kind, "status": s.status}
                       for s in p.speaker_requests.select_related("item")],
-         "motions_submitted": list(contact.motions.values_list("number", "title")),
+         "motions_submitted": [[m.number, m.title]
+                               for m in contact.motions.filter(assembly=p.assembly)],
          }
         for p in participations
     ]}
@@ -34,4 +36,7 @@ def erase_part(contact) -> None:
     Invitation.objects.filter(participant__in=participants).update(address="")
     contact.motions.update(submitter_name=ERASED, submitter=None)
     MotionSupporter.objects.filter(contact=contact).delete()
-    participants.update(name=ERASED, contact=None)
+    # A new nonce: the personal link, its QR code and live-view link stop working.
+    for participant in participants:
+        participant.name, participant.contact, participant.nonce = ERASED, None, new_nonce()
+        participant.save(update_fields=["name", "contact", "nonce", "updated_at"])

@@ -239,6 +239,9 @@ def minutes_approve(*, minutes: Minutes, actor) -> Minutes:
         locked = Minutes.objects.select_for_update().get(pk=minutes.pk)
         if locked.approved_at:
             raise ValidationError(_("The minutes are already approved."))
+        if locked.assembly.status != Assembly.Status.CLOSED:
+            # Approved minutes are final; the record they tell must be final first.
+            raise ValidationError(_("Close the assembly before approving its minutes."))
         locked.approved_at = timezone.now()
         locked.save(update_fields=["approved_at", "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,

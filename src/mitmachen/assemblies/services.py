@@ -44,6 +44,15 @@ NEXT_STATUSES = {
 }
 
 
+def lock_open(assembly_id: int) -> Assembly:
+    """Lock the assembly row — always first, before any item, vote or election row, so that
+    services never wait for each other in opposite orders — and refuse once it is closed."""
+    locked = Assembly.objects.select_for_update().get(pk=assembly_id)
+    if locked.status == Assembly.Status.CLOSED:
+        raise ValidationError(_("The assembly is closed; its record can no longer change."))
+    return locked
+
+
 def rules_for(organisation) -> AssemblyRules:
     """The organisation's statutes for assemblies; the defaults until the board sets them."""
     rules = AssemblyRules.objects.filter(organisation=organisation).first()
@@ -103,15 +112,24 @@ def assembly_update(*, assembly: Assembly, data: dict, actor) -> Assembly:
         raise ValidationError({"reference_date": _(
             "The invitations have gone out: the reference date can no longer change.")})
     with transaction.atomic():
+        lock_open(assembly.pk)
         update_audited(instance=assembly, data=data, fields=ASSEMBLY_FIELDS, actor=actor)
         live.bump(assembly.pk)
     return assembly
 
 
 def lead_time_problem(assembly: Assembly, at=None) -> str:
-    """A sentence when inviting at `at` (now, or when the invitations went out) breaks the
-    statutory lead time; "" when it is kept."""
-    sent = assembly.invited_at or at or timezone.now()
+    """A sentence when inviting at `at` breaks the statutory lead time; "" when it is kept.
+    Without `at`: measured from the last invitation sent (a member added and invited late makes
+    the assembly late too), or from now when none has gone out."""
+    if at is not None:
+        sent = at
+    else:
+        from mitmachen.assemblies.models import Invitation
+
+        sent = Invitation.objects.filter(
+            participant__assembly=assembly, kind=Invitation.Kind.INVITATION).aggregate(
+            last=Max("created_at"))["last"] or assembly.invited_at or timezone.now()
     starts = assembly.event.starts_at
     days = (timezone.localdate(starts) - timezone.localdate(sent)).days
     if days >= assembly.lead_days:
@@ -162,7 +180,7 @@ def item_create(*, assembly: Assembly, title: str, actor, parent: AgendaItem | N
                 **fields) -> AgendaItem:
     _check_parent(assembly, parent)
     with transaction.atomic():
-        Assembly.objects.select_for_update().get(pk=assembly.pk)  # positions in order
+        lock_open(assembly.pk)  # also keeps positions in order
         siblings = assembly.items.filter(parent=parent)
         if assembly.items.count() >= MAX_ITEMS:
             raise ValidationError(_("An agenda holds at most %(n)d items.") % {"n": MAX_ITEMS})
@@ -182,6 +200,7 @@ def item_update(*, item: AgendaItem, data: dict, actor) -> AgendaItem:
             raise ValidationError({"parent": _("An item with sub-items cannot become a "
                                                "sub-item.")})
     with transaction.atomic():
+        lock_open(item.assembly_id)
         update_audited(instance=item, data=data, fields=ITEM_FIELDS, actor=actor)
         live.bump(item.assembly_id)
     return item
@@ -190,7 +209,7 @@ def item_update(*, item: AgendaItem, data: dict, actor) -> AgendaItem:
 def item_move(*, item: AgendaItem, direction: int, actor) -> AgendaItem:
     """Swap with the neighbour above (-1) or below (+1) among the same parent's items."""
     with transaction.atomic():
-        Assembly.objects.select_for_update().get(pk=item.assembly_id)
+        lock_open(item.assembly_id)
         siblings = list(AgendaItem.objects.filter(assembly_id=item.assembly_id,
                                                   parent_id=item.parent_id))
         index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
@@ -209,15 +228,17 @@ def item_move(*, item: AgendaItem, direction: int, actor) -> AgendaItem:
 
 
 def item_delete(*, item: AgendaItem, actor) -> None:
-    # Sub-items go with their parent, so their records count too.
-    family = AgendaItem.objects.filter(Q(pk=item.pk) | Q(parent=item))
-    if (SpeakerRequest.objects.filter(item__in=family).exists()
-            or Vote.objects.filter(item__in=family).exists()
-            or Election.objects.filter(item__in=family).exists()
-            or Motion.objects.filter(item__in=family).exists()):
-        raise ValidationError(_("This item or one of its sub-items has speakers, motions, "
-                                "votes or elections on record; it cannot be deleted."))
     with transaction.atomic():
+        # Under the lock, so no speaker request slips in between the check and the delete.
+        lock_open(item.assembly_id)
+        # Sub-items go with their parent, so their records count too.
+        family = AgendaItem.objects.filter(Q(pk=item.pk) | Q(parent=item))
+        if (SpeakerRequest.objects.filter(item__in=family).exists()
+                or Vote.objects.filter(item__in=family).exists()
+                or Election.objects.filter(item__in=family).exists()
+                or Motion.objects.filter(item__in=family).exists()):
+            raise ValidationError(_("This item or one of its sub-items has speakers, motions, "
+                                    "votes or elections on record; it cannot be deleted."))
         assembly_id = item.assembly_id
         delete_audited(instance=item, actor=actor, organisation=item.assembly.organisation)
         live.bump(assembly_id)
@@ -228,7 +249,9 @@ def item_call(*, assembly: Assembly, item: AgendaItem | None, actor) -> Assembly
     if item is not None and item.assembly_id != assembly.pk:
         raise ValidationError(_("Choose an item of this assembly."))
     with transaction.atomic():
-        locked = Assembly.objects.select_for_update().get(pk=assembly.pk)
+        locked = lock_open(assembly.pk)
+        if item is not None and locked.status != Assembly.Status.IN_SESSION:
+            raise ValidationError(_("Items are called while the assembly is in session."))
         if locked.current_item_id and (item is None or locked.current_item_id != item.pk):
             AgendaItem.objects.filter(pk=locked.current_item_id).update(
                 status=AgendaItem.Status.DONE)
@@ -256,6 +279,7 @@ def document_add(*, item: AgendaItem, title: str, upload, actor) -> AgendaDocume
     content_type, suffix = checked_upload(upload)
     title = (title or "").strip() or (upload.name or "").rsplit("/", 1)[-1][:200]
     with transaction.atomic():
+        lock_open(item.assembly_id)
         document = AgendaDocument(item=item, title=title, content_type=content_type,
                                   size=upload.size)
         document.file.save(f"{item.pk}-{slugify(title)[:40] or 'dokument'}{suffix}", upload,
@@ -265,6 +289,7 @@ def document_add(*, item: AgendaItem, title: str, upload, actor) -> AgendaDocume
 
 def document_delete(*, document: AgendaDocument, actor) -> None:
     with transaction.atomic():
+        lock_open(document.item.assembly_id)
         organisation = document.item.assembly.organisation
         document.file.delete(save=False)
         delete_audited(instance=document, actor=actor, organisation=organisation)
@@ -293,7 +318,7 @@ def voters_build(*, assembly: Assembly, actor) -> int:
     if assembly.status == Assembly.Status.CLOSED:
         raise ValidationError(_("The assembly is closed; its record can no longer change."))
     with transaction.atomic():
-        Assembly.objects.select_for_update().get(pk=assembly.pk)
+        lock_open(assembly.pk)
         known = set(assembly.participants.exclude(contact=None).values_list("contact_id",
                                                                             flat=True))
         new = [
@@ -320,6 +345,7 @@ def guest_add(*, assembly: Assembly, name: str, actor, contact: Contact | None =
     if quota_category and quota_category not in QuotaCategory.values:
         raise ValidationError({"quota_category": _("Choose a valid quota category.")})
     with transaction.atomic():
+        lock_open(assembly.pk)
         participant = create_audited(instance=Participant(
             assembly=assembly, contact=contact, kind=Participant.Kind.GUEST, name=name,
             quota_category=quota_category), actor=actor)

@@ -214,6 +214,7 @@ def speaker_next(*, item: AgendaItem, actor) -> SpeakerRequest | None:
         assembly, item = _lock(item)
         _may_chair(actor, assembly)
         _in_session(assembly)
+        _current(assembly, item)
         now = timezone.now()
         ended = _end_current(item, actor, assembly, now)
         ordered = _ordered(item, assembly)
@@ -301,6 +302,7 @@ def speaker_extend(*, item: AgendaItem, seconds: int, actor) -> ChairAction:
         assembly, item = _lock(item)
         _may_chair(actor, assembly)
         _in_session(assembly)
+        _current(assembly, item)
         speaking = item.speakers.filter(status=S.SPEAKING).first()
         if speaking is None:
             raise ValidationError(_("Nobody is speaking."))
@@ -334,6 +336,12 @@ def _reason(value, *, required: bool = False) -> str:
         raise ValidationError({"reason": _("The reason may be at most %(max)d characters "
                                            "long.") % {"max": REASON_MAX}})
     return value
+
+
+def _current(assembly: Assembly, item: AgendaItem) -> None:
+    """Speeches happen on the item under discussion only; a done item's list stays as it was."""
+    if assembly.current_item_id != item.pk:
+        raise ValidationError(_("This item is not under discussion: call it first."))
 
 
 def _lock(item: AgendaItem) -> tuple[Assembly, AgendaItem]:
@@ -449,4 +457,4 @@ def _list_set(*, item, actor, closed: bool, reason: str) -> AgendaItem:
 
 def _extension(action: str) -> int:
     value = action.removeprefix(EXTEND)
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() else 0

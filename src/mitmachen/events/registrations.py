@@ -54,7 +54,7 @@ def email_code_valid(registration: Registration, code: str) -> bool:
 def registration_by_token(token: str) -> Registration:
     invalid = ValidationError(_("This link is not valid."))
     pk, _sep, mac = (token or "").partition("-")
-    if not pk.isdigit() or len(token) > 80:
+    if not (pk.isascii() and pk.isdigit()) or len(token) > 80:
         raise invalid
     registration = Registration.objects.select_related("event", "event__organisation",
                                                        "category").filter(pk=int(pk)).first()

@@ -52,7 +52,8 @@ def parse_rule(rule: str, dtstart: datetime):
     if "COUNT" in parts and "UNTIL" in parts:
         raise ValidationError({"rrule": _("Use COUNT or UNTIL, not both.")})
     for name in ("INTERVAL", "COUNT"):
-        if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= 1000):
+        value = parts.get(name, "1")
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 1000):
             raise unreadable
     local = _berlin(dtstart).replace(tzinfo=None)
     stored = rule

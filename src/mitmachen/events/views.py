@@ -207,7 +207,7 @@ def _blank_forms(event, organisation) -> dict:
 def _remove(request, event, action):
     model, remove = REMOVALS[action]
     item = request.POST.get("item", "")
-    if not item.isdigit():
+    if not (item.isascii() and item.isdigit()):
         raise Http404
     obj = get_object_or_404(model, pk=int(item), event=event)
     try:
@@ -441,7 +441,7 @@ def checkin(request, slug, pk):
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:100]
     if request.method == "POST":
         item = request.POST.get("registration", "")
-        if not item.isdigit():
+        if not (item.isascii() and item.isdigit()):
             raise Http404
         registration = get_object_or_404(Registration, pk=int(item), event=event)
         error = ""

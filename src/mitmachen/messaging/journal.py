@@ -81,7 +81,7 @@ def recover() -> int:
                     continue  # replaced meanwhile: not the file we locked
             except FileNotFoundError:
                 continue
-            ids = [int(line) for line in handle.read().split() if line.isdigit()]
+            ids = [int(line) for line in handle.read().split() if line.isascii() and line.isdigit()]
             if ids:
                 recovered += Message.objects.filter(id__in=ids).exclude(
                     status=Message.Status.SENT).update(

@@ -339,7 +339,7 @@ def recipient(mailing: Mailing, key: str):
     key = (key or "").strip()
     if key.startswith("r") and mailing.audience.get("kind") == "event":
         return next((r for r in event_mailings.registrants(mailing) if r.pk == key), None)
-    if not key.isdigit():
+    if not (key.isascii() and key.isdigit()):
         return None
     return Contact.objects.filter(organisation=mailing.organisation, erased_at__isnull=True,
                                   pk=int(key)).first()
