@@ -330,3 +330,13 @@ def test_the_result_is_the_best_by_votes_on_places_one_two_three(field, seats, r
             return c.votes if c is not None else -1
 
         assert tuple(map(by_votes, got)) == lexicographic_best(field, seats, rules, by_votes)
+
+
+def test_equal_votes_among_the_elected_are_a_tie_on_an_ordered_list():
+    people = [Candidate(1, "flinta", 9, 1), Candidate(2, "open", 7, 2),
+              Candidate(3, "open", 7, 3), Candidate(4, "flinta", 5, 4)]
+    board = allocate(people, seats=4, rules=QuotaRules(reserved="odd"))
+    listing = allocate(people, seats=4, rules=QuotaRules(reserved="odd", ordered=True))
+    assert board.places == listing.places  # the same places either way
+    assert board.ties == ()  # a board: both are elected, the order does not matter
+    assert listing.ties == ((2, 3),)  # a list: nomination order put 2 above 3

@@ -6,7 +6,7 @@ paragraphs and appends the attendance list and the proof of invitation from the 
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -46,6 +46,8 @@ def _vote_line(vote: Vote) -> str:
         "yes": vote.yes, "no": vote.no, "abstain": vote.abstain}
     if vote.status != Vote.Status.CLOSED:
         return _("Vote “%(q)s”: not concluded.") % {"q": vote.question}
+    if vote.eligible_at_open is not None:
+        counts += " " + _("(%(n)d voting members present)") % {"n": vote.eligible_at_open}
     outcome = _("adopted") if vote.adopted else _("rejected")
     return _("Vote “%(q)s” (%(method)s, %(majority)s): %(counts)s; %(outcome)s.") % {
         "q": vote.question, "method": vote.get_method_display(),
@@ -71,6 +73,9 @@ def _election_lines(election: Election) -> list[str]:
 
     result = election.result or {}
     lines += result_notes(election)  # free and released places, each with its reason
+    for group in result.get("ties", []):
+        lines.append(_("Equal votes: %(names)s; the order of nomination decided.") % {
+            "names": ", ".join(person.get("name", "") for person in group)})
     if result:
         lines.append(_("The quota rules are met.") if result.get("quota_met") else
                      _("The quota rules are not met; see the places above."))
@@ -275,9 +280,12 @@ def minutes_pdf(minutes: Minutes) -> bytes:
     from weasyprint import HTML
 
     assembly = minutes.assembly
-    participants = list(assembly.participants.annotate(
-        arrivals=Count("attendance", filter=Q(attendance__action=AttendanceEntry.Action.ARRIVED))
-    ).order_by("kind", "name", "pk"))
+    from mitmachen.assemblies.attendance import presence_log
+
+    times = {row.participant.pk: row.text for row in presence_log(assembly)}
+    participants = list(assembly.participants.order_by("kind", "name", "pk"))
+    for participant in participants:
+        participant.times = times.get(participant.pk, "")
     invitations = list(Invitation.objects.filter(participant__assembly=assembly).select_related(
         "participant").order_by("participant__name", "participant_id", "kind"))
     html = render_to_string("assemblies/minutes_pdf.html", {

@@ -91,6 +91,7 @@ class QuotaRules:
     fallback: str = VACANT  # what happens to a reserved place no FLINTA can take:
     # "vacant" (stays free) | "open" (goes to any candidate)
     min_votes: int = 1  # a candidate needs at least this many votes to be elected
+    ordered: bool = False  # a list election: the order of places is part of the result
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def allocate(candidates: Sequence[Candidate], *, seats: int, rules: QuotaRules) 
                        and category[p.candidate_id] == OPEN for p in places)
     return Allocation(
         places=tuple(places),
-        ties=_ties(candidates, places, left, category, rules.min_votes),
+        ties=_ties(candidates, places, left, category, rules.min_votes, rules.ordered),
         quota_met=share_met and not held_by_open,
         notes=tuple(notes),
     )
@@ -185,10 +186,13 @@ def _reach_share(places: list[Place], left: list[Candidate], category: dict, sha
             return False
 
 
-def _ties(candidates, places, left, category, min_votes) -> tuple[tuple[int, ...], ...]:
+def _ties(candidates, places, left, category, min_votes,
+          ordered=False) -> tuple[tuple[int, ...], ...]:
     """Groups of equal votes where one elected member's place could have gone to an unelected
     one: nomination order decided it. A woman on a reserved place and an open candidate with
-    equal votes are no tie, since he could not have had that place."""
+    equal votes are no tie, since he could not have had that place. On an ordered list (a list
+    election) the order of places is the result, so equal votes among the elected count too
+    when they could have swapped places."""
     place_of = {p.candidate_id: p for p in places if p.candidate_id is not None}
     unelected = {c.id for c in candidates if c.votes >= min_votes and c.id not in place_of}
     groups: dict[int, list[Candidate]] = {}
@@ -198,8 +202,11 @@ def _ties(candidates, places, left, category, min_votes) -> tuple[tuple[int, ...
     ties = []
     for group in groups.values():
         ids = [c.id for c in group]
+        elected = [e for e in ids if e in place_of]
         if any(_could_take(place_of[e], category[u])
-               for e in ids if e in place_of for u in ids if u in unelected):
+               for e in elected for u in ids if u in unelected) or (ordered and any(
+                _could_take(place_of[a], category[b]) and _could_take(place_of[b], category[a])
+                for a in elected for b in elected if a != b)):
             ties.append(tuple(ids))
     return tuple(ties)
 
