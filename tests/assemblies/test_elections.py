@@ -57,6 +57,12 @@ def cast(election, participant, *candidates, abstain=False):
                                  candidate_ids=[c.pk for c in candidates], abstain=abstain)
 
 
+def english(client):
+    """Pages follow the language cookie (core.language), not the browser's Accept-Language."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def place_names(election) -> list:
     election.refresh_from_db()
     return [p["candidate"]["name"].split()[0] if p["candidate"] else None
@@ -549,6 +555,94 @@ def test_runoff_quota_for_places_that_do_not_alternate(assembly):
         election, [{"number": 4, "reserved": False, "candidate": None}], kept) == ("none", 100)
 
 
+def board_with_place_two_free(assembly) -> Election:
+    """A counted board election of two places that filled only place 1 (one candidate)."""
+    election = make_election(assembly, seats=2, reserved="odd")
+    rosa = nominate(election, voter(assembly, "Rosa"))["Rosa"]
+    in_session(assembly)
+    elections.election_open(election=election, actor=None)
+    cast(election, voter(assembly, "Karl"), rosa)
+    counted = elections.election_count(election=election, actor=None)
+    assert place_names(counted) == ["Rosa", None]
+    return counted
+
+
+def counted_runoff(assembly, runoff, name, *, abstain=False) -> Election:
+    """Nominate `name` for the new ballot, let Emma vote for them (or abstain), and count it."""
+    person = elections.candidate_add(election=runoff, participant=voter(assembly, name),
+                                     actor=None)
+    elections.election_open(election=runoff, actor=None)
+    if abstain:
+        cast(runoff, voter(assembly, "Emma"), abstain=True)
+    else:
+        cast(runoff, voter(assembly, "Emma"), person)
+    return elections.election_count(election=runoff, actor=None)
+
+
+def test_a_place_filled_by_a_new_ballot_gets_no_second_one(assembly):
+    counted = board_with_place_two_free(assembly)
+    first = elections.election_runoff(election=counted, actor=None)
+    assert first.result["runoff_of"]["places"] == [2]
+    assert place_names(counted_runoff(assembly, first, "Karl")) == ["Karl"]
+    audits = AuditEntry.objects.count()
+    # The original still shows place 2 free, but the counted new ballot has filled it.
+    with translation.override("en"), pytest.raises(
+            ValidationError, match="A new ballot for these places exists already"):
+        elections.election_runoff(election=counted, actor=None)
+    assert Election.objects.filter(assembly=assembly).count() == 2
+    assert AuditEntry.objects.count() == audits
+
+
+def test_a_new_ballot_waiting_or_open_also_blocks_a_second(assembly):
+    counted = board_with_place_two_free(assembly)
+    first = elections.election_runoff(election=counted, actor=None)
+    with pytest.raises(ValidationError):
+        elections.election_runoff(election=counted, actor=None)  # in nominations
+    elections.candidate_add(election=first, participant=voter(assembly, "Paul"), actor=None)
+    elections.election_open(election=first, actor=None)
+    with pytest.raises(ValidationError):
+        elections.election_runoff(election=counted, actor=None)  # voting
+    assert Election.objects.filter(assembly=assembly).count() == 2
+
+
+def test_what_a_new_ballot_leaves_free_goes_to_a_new_ballot_from_it(assembly):
+    counted = board_with_place_two_free(assembly)
+    first = counted_runoff(assembly, elections.election_runoff(election=counted, actor=None),
+                           "Paul", abstain=True)
+    assert place_names(first) == [None]  # Paul had no vote: place 2 is still free
+    # Its place 1 (the list's place 2) goes to a new ballot from it, once.
+    second = elections.election_runoff(election=first, actor=None)
+    assert second.result["runoff_of"] == {"election": first.pk, "title": first.title,
+                                          "places": [1]}
+    with pytest.raises(ValidationError):
+        elections.election_runoff(election=first, actor=None)
+    with pytest.raises(ValidationError):
+        elections.election_runoff(election=counted, actor=None)
+    assert place_names(counted_runoff(assembly, second, "Karl")) == ["Karl"]
+    assert Election.objects.filter(assembly=assembly).count() == 3
+
+
+def test_new_ballots_for_different_places_may_stand_side_by_side(assembly):
+    election = make_election(assembly, seats=3, reserved="odd")
+    people = nominate(election, voter(assembly, "Rosa"), voter(assembly, "Karl"),
+                      voter(assembly, "Paul"))
+    in_session(assembly)
+    elections.election_open(election=election, actor=None)
+    for name, choice in [("Rosa", ["Rosa", "Karl"]), ("Clara", ["Karl", "Paul"]),
+                         ("Emma", ["Paul"])]:
+        cast(election, voter(assembly, name), *(people[c] for c in choice))
+    counted = elections.election_count(election=election, actor=None)
+    # Place 2: Karl and Paul have equal votes; place 3 is reserved and no woman is left.
+    assert place_names(counted) == ["Rosa", "Karl", None]
+    ties = elections.election_runoff(election=counted, actor=None, ties=True)
+    free = elections.election_runoff(election=counted, actor=None)
+    assert (ties.result["runoff_of"]["places"], free.result["runoff_of"]["places"]) == ([2], [3])
+    for kind in (True, False):
+        with pytest.raises(ValidationError):
+            elections.election_runoff(election=counted, actor=None, ties=kind)
+    assert Election.objects.filter(assembly=assembly).count() == 3
+
+
 def test_runoff_needs_a_counted_election(assembly):
     election = make_election(assembly)
     with pytest.raises(ValidationError):
@@ -602,13 +696,12 @@ def test_another_organisations_election_is_not_found(assembly, make_assembly, lo
 
 
 def test_the_chairs_pages_run_an_election(assembly, login):
-    client = login("kassel_board")
+    client = english(login("kassel_board"))
     base = f"/staff/kassel/assemblies/{assembly.pk}/elections/"
     form = {"title": "Vorstand", "kind": "board", "seats": "2", "reserved": "odd",
             "min_share": "50", "fallback": "vacant", "votes_per_ballot": "", "min_votes": "1",
             "method": "secret", "item": ""}
-    bad = client.post(base, {**form, "seats": "0", "title": "V\x00"},
-                      HTTP_ACCEPT_LANGUAGE="en")
+    bad = client.post(base, {**form, "seats": "0", "title": "V\x00"})
     assert bad.status_code == 200 and not Election.objects.exists()
     response = client.post(base, form)
     election = Election.objects.get()
@@ -629,15 +722,15 @@ def test_the_chairs_pages_run_an_election(assembly, login):
     rosa = election.candidates.get(name="Rosa Roth")
     for name in ("Rosa", "Clara", "Karl"):
         cast(election, voter(assembly, name), rosa)
-    status = client.get(f"{one}status/", HTTP_ACCEPT_LANGUAGE="en")
+    status = client.get(f"{one}status/")
     assert "Ballots cast: 3 of 6 voting members present" in status.content.decode()
     assert 'hx-trigger="every 3s"' in status.content.decode()
     client.post(f"{one}count/")
-    page = client.get(one, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(one).content.decode()
     assert "3 ballots = 3 voters who voted" in page
     assert "The result meets the quota rules." in page
     assert "New ballot for the free place" in page
-    printed = client.get(f"{one}print/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    printed = client.get(f"{one}print/").content.decode()
     assert "Rosa Roth" in printed and "Election result" in printed
     client.post(f"{one}runoff/")
     runoff = Election.objects.exclude(pk=election.pk).get()
@@ -646,11 +739,11 @@ def test_the_chairs_pages_run_an_election(assembly, login):
 
 def test_paper_form_on_the_page(assembly, login):
     election, people = paper_election(assembly)
-    client = login("kassel_board")
+    client = english(login("kassel_board"))
     one = f"/staff/kassel/assemblies/{assembly.pk}/elections/{election.pk}/"
     fields = {f"votes_{c.pk}": "0" for c in people.values()}
     response = client.post(f"{one}paper/", {**fields, "ballots_cast": "9", "invalid": "0",
-                                            "abstain": "0"}, HTTP_ACCEPT_LANGUAGE="en")
+                                            "abstain": "0"})
     assert response.status_code == 200
     assert "more than the 6 voting members present" in response.content.decode()
     fields[f"votes_{people['Clara'].pk}"] = "4"
@@ -668,21 +761,21 @@ def test_the_phone_casts_a_ballot_once(assembly):
     people = nominate(election, voter(assembly, "Rosa"), voter(assembly, "Karl"))
     in_session(assembly)
     client, base = participant_client(voter(assembly, "Emma"))
+    english(client)
     url = f"{base}elections/{election.pk}/"
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(url).content.decode()
     assert "Voting has not been opened yet." in page
     elections.election_open(election=election, actor=None)
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(url).content.decode()
     assert "Choose one candidate" in page and "Rosa Roth" in page
-    response = client.post(url, {"candidates": [people["Rosa"].pk, people["Karl"].pk]},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url, {"candidates": [people["Rosa"].pk, people["Karl"].pk]})
     assert "Choose at most 1 candidate." in response.content.decode()
-    response = client.post(url, {}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url, {})
     assert "Choose candidates, or tick" in response.content.decode()
     assert not VoteCast.objects.exists()
     response = client.post(url, {"candidates": [people["Rosa"].pk]})
     assert response.status_code == 302
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(url).content.decode()
     assert "Your ballot was counted." in page and "<form method=\"post\" action=\"/a/" not in page
     client.post(url, {"abstain": "on"})
     assert VoteCast.objects.filter(election=election).count() == 1
@@ -696,12 +789,14 @@ def test_the_phone_of_a_guest_or_an_absent_member_shows_why(assembly):
     Participant.objects.filter(name="Karl Lieb").update(present=True)
     elections.election_open(election=election, actor=None)
     client, base = participant_client(voter(assembly, "Rosa"))
-    page = client.get(f"{base}elections/{election.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    english(client)
+    page = client.get(f"{base}elections/{election.pk}/")
     assert "You are not checked in." in page.content.decode()
     client.post(f"{base}elections/{election.pk}/", {"candidates": [rosa.pk]})
     guest = services.guest_add(assembly=assembly, name="Gast", actor=None)
     client, base = participant_client(guest)
-    page = client.get(f"{base}elections/{election.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    english(client)
+    page = client.get(f"{base}elections/{election.pk}/")
     assert "Guests do not vote." in page.content.decode()
     assert not VoteCast.objects.exists()
 
@@ -717,17 +812,21 @@ def test_the_phone_answers_404_to_wrong_links(assembly, make_assembly, world):
     assert client.get(f"/a/x/elections/{election.pk}/").status_code == 404
 
 
-def test_no_ballot_once_the_assembly_is_closed_but_the_count_may_follow(assembly):
+def test_the_assembly_closes_only_after_the_count_and_then_nothing_changes(assembly):
     election = make_election(assembly)
     rosa = nominate(election, voter(assembly, "Rosa"))["Rosa"]
     in_session(assembly)
     elections.election_open(election=election, actor=None)
     cast(election, voter(assembly, "Karl"), rosa)
+    with translation.override("en"), pytest.raises(ValidationError, match="still open"):
+        services.status_change(assembly=assembly, status=Assembly.Status.CLOSED, actor=None)
+    assembly.refresh_from_db()
+    assert assembly.status == Assembly.Status.IN_SESSION
+    counted = elections.election_count(election=election, actor=None)
+    assert place_names(counted) == ["Rosa", None]
     services.status_change(assembly=assembly, status=Assembly.Status.CLOSED, actor=None)
     with translation.override("en"), pytest.raises(ValidationError, match="not open"):
         cast(election, voter(assembly, "Paul"), rosa)
-    # The tellers may finish counting after the session; nothing else changes.
-    counted = elections.election_count(election=election, actor=None)
-    assert place_names(counted) == ["Rosa", None]
-    with pytest.raises(ValidationError):
+    with translation.override("en"), pytest.raises(ValidationError, match="assembly is closed"):
         elections.election_runoff(election=counted, actor=None)
+    assert Election.objects.count() == 1 and VoteCast.objects.count() == 1

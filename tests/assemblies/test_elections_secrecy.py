@@ -7,15 +7,15 @@ import threading
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import translation
 
-from mitmachen.assemblies import elections
+from mitmachen.assemblies import ballot_box, elections
 from mitmachen.assemblies.models import Ballot, Election, Participant, VoteCast
 from mitmachen.core.models import AuditEntry
 
 from .conftest import voter
-from .test_elections import cast, in_session, make_election, nominate
+from .test_elections import cast, english, in_session, make_election, nominate
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_counting_writes_the_ballot_box_anew_in_random_order(assembly, monkeypat
             rows.reverse()
 
     # A shuffle whose result we know, to see that it decides the order written.
-    monkeypatch.setattr(elections.secrets, "SystemRandom", Reverse)
+    monkeypatch.setattr(ballot_box.secrets, "SystemRandom", Reverse)
     counted = elections.election_count(election=election, actor=None)
     assert physical_order(counted) == read[::-1]
     keys_after = set(Ballot.objects.values_list("pk", flat=True))
@@ -131,9 +131,8 @@ def test_the_page_shows_the_tally_but_no_ballot_and_no_voter(assembly, login):
     cast(election, voter(assembly, "Rosa"), people["Paul"])
     cast(election, voter(assembly, "Clara"), people["Karl"])
     elections.election_count(election=election, actor=None)
-    page = login("kassel_board").get(
-        f"/staff/kassel/assemblies/{assembly.pk}/elections/{election.pk}/",
-        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = english(login("kassel_board")).get(
+        f"/staff/kassel/assemblies/{assembly.pk}/elections/{election.pk}/").content.decode()
     assert "2 ballots = 2 voters who voted" in page
     assert "Clara Zeller" not in page  # voted, not a candidate: the page does not say who voted
     for ballot in Ballot.objects.all():
@@ -235,3 +234,127 @@ def test_a_count_racing_with_ballots_counts_exactly_those_it_let_in(crowd):
     assert election.ballots_cast == counted == VoteCast.objects.filter(
         election=election).count() == Ballot.objects.filter(election=election).count()
     assert election.candidates.get(name="Ada Frau").votes == counted
+
+
+# --- at rest after the count (ballot_box) ------------------------------------------------------
+
+def test_shuffle_takes_one_vote_or_one_election(assembly):
+    election, _people = secret_election(assembly)
+    with pytest.raises(TypeError):
+        ballot_box.shuffle()
+    with pytest.raises(TypeError):
+        ballot_box.shuffle(vote=apps.get_model("assemblies", "Vote")(), election=election)
+
+
+def test_only_a_committed_count_clears_the_files(assembly, django_capture_on_commit_callbacks):
+    election, people = secret_election(assembly)
+    cast(election, voter(assembly, "Rosa"), people["Rosa"])
+    Ballot.objects.create(election=election, choice=[people["Karl"].pk])  # does not add up
+    with django_capture_on_commit_callbacks() as failed, pytest.raises(ValidationError):
+        elections.election_count(election=election, actor=None)
+    assert ballot_box.harden not in failed  # rolled back: the box stays as it was
+    Ballot.objects.filter(choice=[people["Karl"].pk]).delete()
+    with django_capture_on_commit_callbacks() as done:
+        elections.election_count(election=election, actor=None)
+    assert done.count(ballot_box.harden) == 1
+
+
+class FailingConnection:
+    """A database connection whose clean-up statement fails, as without the right to VACUUM."""
+
+    vendor = "postgresql"
+    closed = False
+
+    def is_in_memory_db(self):
+        return False
+
+    def copy(self):
+        return self
+
+    def cursor(self):
+        raise OperationalError("permission denied")
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_failed_clean_up_is_a_warning_not_an_error(monkeypatch, caplog):
+    failing = FailingConnection()
+    monkeypatch.setattr(ballot_box, "connection", failing)
+    with caplog.at_level("WARNING", logger="mitmachen.assemblies.ballot_box"):
+        ballot_box.harden()  # does not raise: the count has been committed already
+    assert "permission denied" in caplog.text and failing.closed
+
+
+def sqlite_files() -> bytes:
+    name = connection.settings_dict["NAME"]
+    data = b""
+    for suffix in ("", "-wal"):
+        try:
+            with open(f"{name}{suffix}", "rb") as file:
+                data += file.read()
+        except FileNotFoundError:
+            pass
+    return data
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's files")
+def test_after_a_count_the_sqlite_files_hold_no_ballot_as_cast(assembly):
+    # The test database is a file (tests/settings.py). The count turns secure_delete on for
+    # itself, so it is off here to show the count does not rely on the connection's settings.
+    assert not connection.is_in_memory_db()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete = OFF")
+    election, people = secret_election(assembly)
+    for name, choice in [("Rosa", "Rosa"), ("Clara", "Karl"), ("Emma", "Paul")]:
+        cast(election, voter(assembly, name), people[choice])
+    as_cast = {ballot.hex for ballot in Ballot.objects.values_list("pk", flat=True)}
+    files = sqlite_files()
+    assert all(key.encode() in files for key in as_cast)  # committed: in the log or the file
+    elections.election_count(election=election, actor=None)
+    after = {ballot.hex for ballot in Ballot.objects.values_list("pk", flat=True)}
+    files = sqlite_files()
+    assert not [key for key in as_cast if key.encode() in files]
+    assert all(key.encode() in files for key in after)  # the right files were read
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 1
+
+
+def pageinspect_or_skip():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pageinspect'")
+        if not superuser or cursor.fetchone() is None:
+            pytest.skip("needs pageinspect and a superuser to read the table's pages")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+
+
+def tuples_on_disk() -> bytes:
+    """Every tuple the ballot table's pages still point at, dead ones included."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(string_agg(t_data, ''::bytea), ''::bytea) FROM generate_series("
+            "0, (pg_relation_size(%s::regclass) / 8192)::int - 1) AS n, "
+            "heap_page_items(get_raw_page(%s, n))", [Ballot._meta.db_table] * 2)
+        return bytes(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_after_a_count_vacuum_has_removed_the_ballots_as_cast(assembly):
+    pageinspect_or_skip()
+    election, people = secret_election(assembly)
+    for name, choice in [("Rosa", "Rosa"), ("Clara", "Karl"), ("Emma", "Paul")]:
+        cast(election, voter(assembly, name), people[choice])
+    as_cast = set(Ballot.objects.values_list("pk", flat=True))
+    assert all(key.bytes in tuples_on_disk() for key in as_cast)
+    elections.election_count(election=election, actor=None)
+    after = set(Ballot.objects.values_list("pk", flat=True))
+    tuples = tuples_on_disk()
+    # Without the VACUUM the deleted rows would still be there, dead but readable.
+    assert not [key for key in as_cast if key.bytes in tuples]
+    assert all(key.bytes in tuples for key in after)

@@ -8,16 +8,21 @@ Secret ballots (docs/decisions/0016-secret-ballots.md): a VoteCast row says who 
 person, enforced by the database), a Ballot row says what was chosen, and nothing joins the two:
 the ballot has a random key, no voter and no time, and audit rows never hold a choice. While
 voting is open the database's own order of rows could still hint at who cast which ballot, so
-counting first shuffles the ballot box: every ballot is written anew, in random order with new
-keys, and the old rows are deleted, in the transaction that counts. The count of ballots must
-equal the count of voters who cast one; the check is part of the recorded result.
+counting first shuffles the ballot box (`ballot_box.shuffle`: every ballot written anew, in
+random order with new keys, the old rows deleted, in the transaction that counts, and the
+database files cleared of them after the commit). The count of ballots must equal the count of
+voters who cast one; the check is part of the recorded result.
 
-Lock order: the assembly's row, then the election's, as in every assembly service (votes.py),
-so two writers never wait for each other crosswise. Casting takes the same locks as counting:
-a ballot is either in the count or refused.
+Lock order: every election service takes the assembly's row, then the election's (candidates
+after that), all FOR UPDATE; the assembly is locked alone (`of=("self",)`), not with its
+organisation. Casting takes the same locks as counting, so a ballot is either in the count or
+refused, and the ballots of an assembly's elections are written one at a time. votes.py goes
+the other way round for its own rows (the vote's row first, FOR SHARE while casting, then the
+assembly's), so that its casts can run side by side. The two orders never wait for each other
+crosswise: no election service locks a vote and no vote service locks an election; they meet
+only at the assembly's row.
 """
 
-import secrets
 from fractions import Fraction
 from math import ceil
 
@@ -28,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mitmachen.assemblies import live
+from mitmachen.assemblies import ballot_box, live
 from mitmachen.assemblies.models import (
     AgendaItem,
     Assembly,
@@ -137,8 +142,8 @@ def _assembly_open(assembly: Assembly) -> None:
 
 def _locked(election: Election) -> Election:
     """The assembly's row, then the election's (call inside transaction.atomic)."""
-    assembly = Assembly.objects.select_for_update().select_related("organisation").get(
-        pk=election.assembly_id)
+    assembly = Assembly.objects.select_for_update(of=("self",)).select_related(
+        "organisation").get(pk=election.assembly_id)
     locked = Election.objects.select_for_update().get(pk=election.pk)
     locked.assembly = assembly
     return locked
@@ -440,17 +445,6 @@ def paper_result_enter(*, election: Election, votes: dict, ballots_cast: int, in
 
 # --- counting ----------------------------------------------------------------------------------
 
-def _shuffle_ballot_box(election: Election) -> list[tuple[list, bool]]:
-    """Write every ballot anew in random order with new random keys and delete the old rows,
-    so neither the keys nor the physical order of rows keep the order of casting."""
-    rows = list(Ballot.objects.filter(election=election).values_list("choice", "invalid"))
-    secrets.SystemRandom().shuffle(rows)
-    Ballot.objects.filter(election=election).delete()
-    Ballot.objects.bulk_create([Ballot(election=election, choice=choice, invalid=invalid)
-                                for choice, invalid in rows], batch_size=500)
-    return rows
-
-
 def election_count(*, election: Election, actor) -> Election:
     """Close voting and compute the result with the quota rules."""
     with transaction.atomic():
@@ -461,7 +455,7 @@ def election_count(*, election: Election, actor) -> Election:
             raise ValidationError(_("The election has been counted."))
         candidates = list(locked.candidates.filter(withdrawn=False))
         if locked.method == Election.Method.SECRET:
-            rows = _shuffle_ballot_box(locked)
+            rows = ballot_box.shuffle(election=locked)
             tally = {cand.pk: 0 for cand in candidates}
             invalid = abstain = 0
             for choice, is_invalid in rows:
@@ -490,7 +484,8 @@ def election_count(*, election: Election, actor) -> Election:
             check = {"ballots": locked.ballots_cast, "voters": None, "ok": True}
         rules = quota.QuotaRules(reserved=locked.reserved,
                                  min_share=Fraction(locked.min_share, 100),
-                                 fallback=locked.fallback, min_votes=locked.min_votes)
+                                 fallback=locked.fallback, min_votes=locked.min_votes,
+                                 ordered=locked.kind == Election.Kind.LIST)
         allocation = quota.allocate(
             [quota.Candidate(id=c.pk, category=c.category, votes=c.votes,
                              nominated=c.nominated) for c in candidates],
@@ -577,10 +572,6 @@ def election_runoff(*, election: Election, actor, ties: bool = False) -> Electio
         _assembly_open(locked.assembly)
         if locked.status != Election.Status.COUNTED:
             raise ValidationError(_("Count the election first."))
-        if Election.objects.filter(assembly_id=locked.assembly_id,
-                                   result__runoff_of__election=locked.pk).exclude(
-                status=Election.Status.COUNTED).exists():
-            raise ValidationError(_("A new ballot for these places exists already."))
         places = locked.result.get("places", [])
         standing = list(locked.candidates.filter(withdrawn=False))
         if ties:
@@ -594,6 +585,14 @@ def election_runoff(*, election: Election, actor, ties: bool = False) -> Electio
             if not open_places:
                 raise ValidationError(_("No place is free."))
             runners = [c for c in standing if c.place is None]
+        # Whatever became of an earlier new ballot for a place (waiting, open or counted), the
+        # place is its business now: a second one could fill it twice. What that ballot leaves
+        # free goes to a new ballot of its own, from it.
+        covered = {number for result in Election.objects.filter(
+            assembly_id=locked.assembly_id, result__runoff_of__election=locked.pk).values_list(
+            "result", flat=True) for number in result["runoff_of"]["places"]}
+        if covered & {p["number"] for p in open_places}:
+            raise ValidationError(_("A new ballot for these places exists already."))
         kept = [p for p in places if p["candidate"] and p not in open_places]
         reserved, share = _runoff_quota(locked, open_places, kept)
         title = _("%(title)s – new ballot") % {"title": locked.title}
