@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser import events_world
+from tests.browser import assemblies_world, events_world
 from tests.browser.conftest import login_with_session
 
 pytestmark = pytest.mark.browser
@@ -179,3 +179,31 @@ def test_events_forms_after_sending_have_no_serious_violations(
     else:
         expect(page.get_by_role("alert").first).to_be_visible()
     _assert_accessible(page, f"{path} (sent)")
+
+
+# Assemblies: Kassel's assembly in session with its record (invitations, a closed vote, an
+# election, draft minutes), the hall's screen and the participants' phones.
+@pytest.mark.parametrize("name", assemblies_world.STAFF)
+def test_staff_assemblies_pages_have_no_serious_violations(
+    transactional_db, live_server, world, page, name
+):
+    path = assemblies_world.assembly_pages(world)[name]
+    login_with_session(page.context, live_server.url, world.users["kassel_board"])
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200, f"{path} answered {response.status} to kassel_board"
+    assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
+    _assert_accessible(page, path)
+
+
+@pytest.mark.parametrize("name", [*assemblies_world.PHONE, *assemblies_world.PROJECTOR])
+def test_hall_and_phone_pages_have_no_serious_violations(
+    transactional_db, live_server, world, page, name
+):
+    path = assemblies_world.assembly_pages(world)[name]
+    assemblies_world.without_stream(page.context)
+    response = page.goto(f"{live_server.url}{path}")
+    expected = 404 if name == "phone-invalid" else 200
+    assert response.status == expected, f"{path} answered {response.status}"
+    if name == "phone":  # the phone's voting panel loads after the page
+        expect(page.locator("#voting-panel")).to_be_attached()
+    _assert_accessible(page, path)

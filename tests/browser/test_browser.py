@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import events_world
+from tests.browser import assemblies_world, events_world
 from tests.browser.conftest import (
     EVENT_TITLE,
     GROUP_NAME,
@@ -170,4 +170,22 @@ def test_events_pages_fit_a_phone(transactional_db, live_server, world, new_cont
     assert response.status == (404 if name == "personal-invalid" else 200), path
     assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
     width = _scroll_width(page)
+    assert width <= PHONE["width"], f"{path} scrolls sideways on a phone: {width}px wide"
+
+
+# Assemblies with content: the staff pages and the participants' phones (360 px).
+@pytest.mark.parametrize("name", [*assemblies_world.STAFF, *assemblies_world.PHONE])
+def test_assemblies_pages_fit_a_phone(transactional_db, live_server, world, new_context, name):
+    path = assemblies_world.assembly_pages(world)[name]
+    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    assemblies_world.without_stream(context)
+    if name in assemblies_world.STAFF:
+        login_with_session(context, live_server.url, world.users["kassel_board"])
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == (404 if name == "phone-invalid" else 200), path
+    assert page.url == f"{live_server.url}{path}", f"{path} redirected to {page.url}"
+    if name == "phone":  # the phone's voting panel loads after the page
+        expect(page.locator("#voting-panel")).to_be_attached()
+    width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"{path} scrolls sideways on a phone: {width}px wide"

@@ -17,10 +17,16 @@ def bump(assembly_id: int) -> None:
     Assembly.objects.filter(pk=assembly_id).update(live_version=F("live_version") + 1)
 
     def publish():
-        version = Assembly.objects.filter(pk=assembly_id).values_list(
-            "live_version", flat=True).first()
-        if version is not None:
+        # Two commits close together may publish out of order; reading the row again after
+        # writing makes the last writer leave the newest version in the cache.
+        published = None
+        for _attempt in range(3):
+            version = Assembly.objects.filter(pk=assembly_id).values_list(
+                "live_version", flat=True).first()
+            if version is None or version == published:
+                return
             cache.set(VERSION_KEY.format(pk=assembly_id), version, timeout=None)
+            published = version
 
     transaction.on_commit(publish)
 
