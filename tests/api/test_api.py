@@ -489,7 +489,8 @@ OPERATIONS = {
         (lambda w: f"/api/v1/agenda-items/{w.item2.pk}/speakers/reopen",
          {"reason": "Neue Lage"}, False, "kassel_board", "kassel_events"),
     ("post", "/api/v1/speaker-requests/{request_id}/withdraw"):
-        (lambda w: f"/api/v1/speaker-requests/{w.speaker_request.pk}/withdraw", None, False,
+        (lambda w: f"/api/v1/speaker-requests/{w.speaker_request.pk}/withdraw",
+         {"reason": "Doppelt"}, False,
          "kassel_board", "kassel_events"),
     ("post", "/api/v1/speaker-requests/{request_id}/pin"):
         (lambda w: f"/api/v1/speaker-requests/{w.speaker_request.pk}/pin",

@@ -619,3 +619,131 @@ def test_bad_session_input_changes_nothing(world, client, session, token_for, ur
     waiting.refresh_from_db()
     assert (vote.yes, vote.no, vote.abstain) == (0, 0, 0)
     assert waiting.pinned is None and waiting.status == "waiting"
+
+
+# --- the chair's withdrawal is a removal: reason required, logged ----------------------------
+
+def test_the_chair_takes_a_request_off_the_list_only_with_a_reason(world, client, session,
+                                                                   token_for):
+    from mitmachen.assemblies.models import ChairAction
+
+    board = token_for("kassel_board")
+    item = services.item_create(assembly=session, title="Aussprache", actor=None)
+    services.item_call(assembly=session, item=item, actor=None)
+    waiting = ok(send(client, "post", f"/assemblies/{session.pk}/me/speaker-requests",
+                      key(voter(session, "Karl")), {"kind": "regular"}), 201)
+    url = f"/speaker-requests/{waiting['id']}/withdraw"
+    audit = AuditEntry.objects.count()
+    for body in ({}, {"reason": ""}, {"reason": "   "}):
+        refused = send(client, "post", url, board, body, HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 422, refused.content
+    assert SpeakerRequest.objects.get(pk=waiting["id"]).status == "waiting"
+    assert not ChairAction.objects.exists() and AuditEntry.objects.count() == audit
+    done = ok(send(client, "post", url, board, {"reason": "Hat sich erledigt"}))
+    assert done["status"] == "withdrawn"
+    action = ChairAction.objects.get()
+    assert (action.action, action.reason, action.request_id, action.actor) == (
+        "remove", "Hat sich erledigt", waiting["id"], world.users["kassel_board"])
+
+
+def test_the_participant_withdraws_their_own_request_without_a_reason(world, client,
+                                                                      session):
+    from mitmachen.assemblies.models import ChairAction
+
+    item = services.item_create(assembly=session, title="Aussprache", actor=None)
+    services.item_call(assembly=session, item=item, actor=None)
+    karl = key(voter(session, "Karl"))
+    waiting = ok(send(client, "post", f"/assemblies/{session.pk}/me/speaker-requests", karl,
+                      {"kind": "regular"}), 201)
+    done = ok(send(client, "post", f"/assemblies/{session.pk}/me/speaker-requests/"
+                   f"{waiting['id']}/withdraw", karl))
+    assert done["status"] == "withdrawn" and not ChairAction.objects.exists()
+
+
+# --- a participant's motion actions: throttled, capped -----------------------------------------
+
+def test_motion_actions_are_rate_limited_with_the_phone_page(world, client, session,
+                                                             monkeypatch):
+    from mitmachen.assemblies import motions
+
+    monkeypatch.setattr(motions, "PARTICIPANT_ACTIONS", 3)
+    motion = motions.motion_submit(assembly=session, title="Mietendeckel", text="Text",
+                                   submitter=None, submitter_name="Vorstand", actor=None)
+    rosa = voter(session, "Rosa")
+    url = f"/assemblies/{session.pk}/me/motions/{motion.pk}/support"
+    ok(send(client, "post", url, key(rosa)))
+    ok(send(client, "delete", url, key(rosa)))
+    # The phone page counts under the same key.
+    phone = client.post(f"/a/{access.participant_token(rosa)}/motions/",
+                        {"action": "support", "motion": motion.pk})
+    assert phone.status_code == 302
+    audit = AuditEntry.objects.count()
+    for method, path, body in [
+            ("delete", url, None),
+            ("post", f"/assemblies/{session.pk}/me/motions/{motion.pk}/withdraw", None),
+            ("post", f"/assemblies/{session.pk}/me/motions",
+             {"title": "Flut", "text": "x" * 50000})]:
+        refused = send(client, method, path, key(rosa), body, HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 422, refused.content
+        assert "Too many requests" in json.dumps(refused.json())
+    assert list(motion.supporters.values_list("contact", flat=True)) == [rosa.contact_id]
+    assert Motion.objects.count() == 1 and AuditEntry.objects.count() == audit
+    # Karl's phone is counted apart.
+    ok(send(client, "post", url, key(voter(session, "Karl"))))
+
+
+def test_a_member_submits_at_most_ten_motions_by_api(world, client, session):
+    from mitmachen.assemblies import motions
+
+    karl = key(voter(session, "Karl"))
+    url = f"/assemblies/{session.pk}/me/motions"
+    for n in range(motions.MAX_PER_MEMBER):
+        ok(send(client, "post", url, karl, {"title": f"Antrag {n}", "text": "Text"}), 201)
+    refused = send(client, "post", url, karl, {"title": "Einer zu viel", "text": "Text"},
+                   HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422
+    assert "the most one member can submit" in json.dumps(refused.json())
+    assert Motion.objects.count() == motions.MAX_PER_MEMBER
+
+
+# --- a motion under vote does not change ---------------------------------------------------------
+
+def test_a_motion_under_vote_is_frozen_by_api(world, client, session, token_for):
+    from mitmachen.assemblies import motions
+
+    board = token_for("kassel_board")
+    rosa = voter(session, "Rosa")
+    motion = ok(send(client, "post", f"/assemblies/{session.pk}/motions", board,
+                     {"title": "Mietendeckel", "text": "Text",
+                      "submitter_id": rosa.contact_id}), 201)
+    ok(send(client, "post", f"/motions/{motion['id']}/status", board, {"status": "admitted"}))
+    vote = ok(send(client, "post", f"/assemblies/{session.pk}/votes", board,
+                   {"method": "secret", "motion_id": motion["id"]}), 201)
+    ok(send(client, "post", f"/votes/{vote['id']}/open", board))
+    audit = AuditEntry.objects.count()
+    for method, url, headers, body in [
+            ("patch", f"/motions/{motion['id']}", board, {"text": "Anders"}),
+            ("post", f"/motions/{motion['id']}/withdraw", board, None),
+            ("post", f"/motions/{motion['id']}/status", board, {"status": "referred"}),
+            ("post", f"/motions/{motion['id']}/recommendation", board,
+             {"recommendation": "reject"}),
+            ("post", f"/assemblies/{session.pk}/me/motions/{motion['id']}/withdraw", key(rosa),
+             None),
+            ("post", f"/assemblies/{session.pk}/me/motions", key(voter(session, "Karl")),
+             {"title": "Änderung", "text": "Text", "amends_id": motion["id"]})]:
+        refused = send(client, method, url, headers, body, HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 422, (url, refused.content)
+        assert "being voted on" in json.dumps(refused.json())
+    assert AuditEntry.objects.count() == audit
+    ok(send(client, "post", f"/assemblies/{session.pk}/me/votes/{vote['id']}", key(rosa),
+            {"choice": "yes"}))
+    closed = ok(send(client, "post", f"/votes/{vote['id']}/close", board))
+    assert closed["adopted"] is True and closed["resolution"]
+    assert Motion.objects.get(pk=motion["id"]).status == motions.S.ADOPTED
+
+
+@pytest.mark.parametrize("tail", ["²/support", "١/withdraw", "1²/support"])
+def test_non_ascii_digits_in_a_path_are_not_found(world, client, session, tail):
+    response = send(client, "post", f"/assemblies/{session.pk}/me/motions/{tail}",
+                    key(voter(session, "Rosa")))
+    assert response.status_code in (404, 422)

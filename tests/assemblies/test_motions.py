@@ -5,9 +5,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from mitmachen.assemblies import motions, services
+from mitmachen.assemblies import attendance, motions, services, votes
 from mitmachen.assemblies.access import participant_token
-from mitmachen.assemblies.models import Assembly, Motion, MotionSupporter, Participant
+from mitmachen.assemblies.models import (
+    Assembly,
+    Motion,
+    MotionSupporter,
+    Participant,
+    Resolution,
+    Vote,
+)
 from mitmachen.core.models import AuditEntry
 from mitmachen.people.models import Contact
 from tests.assemblies.conftest import member, participant_client, voter
@@ -233,6 +240,111 @@ def test_withdrawal_by_the_submitter_or_the_chair_only(assembly, chair, world):
     assert second.status == S.WITHDRAWN
 
 
+# --- nothing changes while the hall votes ----------------------------------------------------
+
+def vote_on(motion, method=Vote.Method.SECRET):
+    """Put the motion to an open vote (the assembly in session, Karl and Paul present)."""
+    assembly = motion.assembly
+    if assembly.status != Assembly.Status.IN_SESSION:
+        services.status_change(assembly=assembly, status=Assembly.Status.IN_SESSION, actor=None)
+        for name in ("Karl", "Paul"):
+            attendance.check_in(participant=voter(assembly, name), actor=None)
+    motion = motions.motion_admit(motion=motion, actor=None)
+    vote = votes.vote_create(assembly=motion.assembly, motion=motion, method=method,
+                             actor=None)
+    return votes.vote_open(vote=vote, actor=None)
+
+
+def test_a_motion_under_vote_cannot_be_withdrawn_referred_or_reworded(assembly, world):
+    board = world.users["kassel_board"]
+    karl = contact_of(assembly, "Karl")
+    motion = submit(assembly, submitter=karl)
+    amendment = submit(assembly, title="Für fünf Jahre", amends=motion)
+    vote = vote_on(motion)
+    before = AuditEntry.objects.count()
+    attempts = [
+        lambda: motions.motion_withdraw(motion=motion, contact=karl, actor=None),
+        lambda: motions.motion_withdraw(motion=motion, actor=board),
+        lambda: motions.motion_status_change(motion=motion, status=S.REFERRED, actor=board),
+        lambda: motions.motion_update(motion=motion, data={"text": "Anders."}, actor=board),
+        lambda: motions.motion_recommend(motion=motion, recommendation="reject", actor=board),
+        # its amendments are frozen with it, and it takes no new one
+        lambda: motions.motion_withdraw(motion=amendment, actor=board),
+        lambda: motions.motion_update(motion=amendment, data={"title": "Neu"}, actor=board),
+        lambda: submit(assembly, title="Noch eine Änderung", amends=motion),
+    ]
+    for attempt in attempts:
+        with translation.override("en"), pytest.raises(ValidationError,
+                                                       match="A1 is being voted on"):
+            attempt()
+    motion.refresh_from_db()
+    amendment.refresh_from_db()
+    assert (motion.status, motion.text, motion.recommendation) == (
+        S.ADMITTED, "Die Versammlung fordert einen Mietendeckel für Kassel.", "")
+    assert amendment.status == S.SUBMITTED and amendment.title == "Für fünf Jahre"
+    assert Motion.objects.count() == 2 and AuditEntry.objects.count() == before
+    # The vote decides the text the hall saw; afterwards the record stands.
+    votes.vote_cast(vote=vote, participant=voter(assembly, "Karl"), choice="yes")
+    vote = votes.vote_close(vote=vote, actor=board)
+    motion.refresh_from_db()
+    assert vote.adopted is True and motion.status == S.ADOPTED
+    assert Resolution.objects.get(vote=vote).text == motion.text
+
+
+def test_a_vote_on_an_amendment_freezes_its_motion(assembly, world):
+    board = world.users["kassel_board"]
+    motion = submit(assembly)
+    amendment = submit(assembly, title="Für fünf Jahre", amends=motion)
+    vote = vote_on(amendment, method=Vote.Method.OPEN)
+    for attempt in [lambda: motions.motion_withdraw(motion=motion, actor=board),
+                    lambda: motions.motion_update(motion=motion, data={"title": "X"},
+                                                  actor=board)]:
+        with translation.override("en"), pytest.raises(ValidationError,
+                                                       match="A1-Ä1 is being voted on"):
+            attempt()
+    motion.refresh_from_db()
+    assert (motion.status, motion.title) == (S.SUBMITTED, "Mietendeckel jetzt")
+    votes.vote_count_enter(vote=vote, yes=2, no=0, abstain=0, actor=board)
+    votes.vote_close(vote=vote, actor=board)
+    # Once closed, the motion can change again.
+    motions.motion_update(motion=motion, data={"title": "Mietendeckel, fünf Jahre"},
+                          actor=board)
+    motion.refresh_from_db()
+    assert motion.title == "Mietendeckel, fünf Jahre"
+
+
+def test_a_prepared_vote_does_not_freeze_the_motion(assembly, world):
+    motion = motions.motion_admit(motion=submit(assembly), actor=None)
+    votes.vote_create(assembly=assembly, motion=motion, method=Vote.Method.OPEN, actor=None)
+    motions.motion_withdraw(motion=motion, actor=world.users["kassel_board"])
+    motion.refresh_from_db()
+    assert motion.status == S.WITHDRAWN
+
+
+# --- a member submits at most MAX_PER_MEMBER motions -----------------------------------------
+
+def test_a_member_submits_at_most_ten_motions(assembly):
+    karl = contact_of(assembly, "Karl")
+    first = submit(assembly, submitter=karl, by_member=True)
+    motions.motion_withdraw(motion=first, contact=karl, actor=None)  # withdrawn ones count too
+    for n in range(motions.MAX_PER_MEMBER - 1):
+        submit(assembly, title=f"Antrag {n}", submitter=karl, by_member=True)
+    with translation.override("en"), pytest.raises(ValidationError,
+                                                   match="10 motions and amendments"):
+        submit(assembly, title="Einer zu viel", submitter=karl, by_member=True)
+    assert Motion.objects.filter(submitter=karl).count() == motions.MAX_PER_MEMBER
+    # Another member is not affected, nor the board entering a motion for Karl.
+    submit(assembly, title="Von Paul", submitter=contact_of(assembly, "Paul"), by_member=True)
+    submit(assembly, title="Vom Vorstand erfasst", submitter=karl)
+    assert Motion.objects.filter(submitter=karl).count() == motions.MAX_PER_MEMBER + 1
+
+
+def test_a_member_submission_needs_the_members_contact(assembly):
+    with translation.override("en"), pytest.raises(ValidationError, match="Choose a member"):
+        submit(assembly, by_member=True)
+    assert not Motion.objects.exists()
+
+
 # --- staff pages -----------------------------------------------------------------------------
 
 def staff_url(assembly, tail=""):
@@ -370,7 +482,8 @@ def test_a_guest_cannot_submit(assembly):
     assert not Motion.objects.exists()
 
 
-@pytest.mark.parametrize("motion_value", ["", "abc", "99999999", "1" * 40, "-1"])
+@pytest.mark.parametrize("motion_value", ["", "abc", "99999999", "1" * 40, "-1", "²", "١",
+                                          "1²", " 1"])
 def test_the_phone_refuses_bad_motion_ids(assembly, motion_value):
     client, base = phone(voter(assembly, "Karl"))
     response = client.post(f"{base}motions/", {"action": "support", "motion": motion_value})
@@ -395,3 +508,38 @@ def test_an_invalid_or_changed_link_is_not_found(assembly):
     token = participant_token(karl)
     Participant.objects.filter(pk=karl.pk).update(nonce="renewed")
     assert client.get(f"/a/{token}/motions/").status_code == 404
+
+
+def test_the_phone_refuses_too_many_motion_actions(assembly, monkeypatch):
+    monkeypatch.setattr(motions, "PARTICIPANT_ACTIONS", 3)
+    motion = submit(assembly)
+    client, base = phone(voter(assembly, "Rosa"))
+    for action in ("support", "unsupport", "support"):
+        assert client.post(f"{base}motions/", {"action": action,
+                                               "motion": motion.pk}).status_code == 302
+    before = AuditEntry.objects.count()
+    for action, fields in [("unsupport", {"motion": motion.pk}),
+                           ("withdraw", {"motion": motion.pk}),
+                           ("submit", {"title": "Flut", "text": "x" * 50000})]:
+        response = client.post(f"{base}motions/", {"action": action, **fields})
+        assert response.status_code == 200
+        assert "Too many requests" in response.content.decode()
+    assert list(motion.supporters.values_list("contact", flat=True)) == [
+        contact_of(assembly, "Rosa").pk]
+    assert Motion.objects.count() == 1 and AuditEntry.objects.count() == before
+    # Another participant's phone is counted apart.
+    other, other_base = phone(voter(assembly, "Paul"))
+    assert other.post(f"{other_base}motions/", {"action": "support",
+                                                "motion": motion.pk}).status_code == 302
+
+
+def test_the_phone_caps_a_members_motions(assembly):
+    karl = voter(assembly, "Karl")
+    for n in range(motions.MAX_PER_MEMBER):
+        submit(assembly, title=f"Antrag {n}", submitter=karl.contact, by_member=True)
+    client, base = phone(karl)
+    response = client.post(f"{base}motions/", {"action": "submit", "title": "Einer zu viel",
+                                               "text": "Text"})
+    assert response.status_code == 200
+    assert "the most one member can submit" in response.content.decode()
+    assert Motion.objects.count() == motions.MAX_PER_MEMBER

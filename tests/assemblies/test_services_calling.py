@@ -84,7 +84,7 @@ def test_an_assembly_copies_the_rules_and_keeps_them(world):
 
 def test_assembly_create_refuses_another_kind_of_event(world):
     event = assembly_event(world, kind=Event.Kind.MEETING)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         services.assembly_create(event=event, actor=None)
     assert "assembly" in text(exc)
     assert not Assembly.objects.exists()
@@ -93,7 +93,7 @@ def test_assembly_create_refuses_another_kind_of_event(world):
 def test_assembly_create_refuses_the_same_event_twice(world):
     event = assembly_event(world)
     services.assembly_create(event=event, actor=None)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         services.assembly_create(event=event, actor=None)
     assert "already" in text(exc)
     assert Assembly.objects.count() == 1
@@ -170,12 +170,25 @@ def test_lead_time_after_the_date_counts_zero_days(assembly):
     assert problem.startswith("Invited 0 days ahead")
 
 
-def test_lead_time_is_judged_by_when_the_invitations_went_out(assembly):
-    assembly.invited_at = _days_before_start(assembly, 10)
-    # Whatever moment is asked about, the invitations went out 10 days ahead.
-    assert services.lead_time_problem(assembly, at=_days_before_start(assembly, 25))
+def test_lead_time_is_judged_by_the_last_invitation(assembly):
+    from mitmachen.assemblies.models import Invitation
+    from tests.assemblies.conftest import voter
+
+    # Asked about a moment: that moment counts.
+    assert services.lead_time_problem(assembly, at=_days_before_start(assembly, 10))
+    assert services.lead_time_problem(assembly, at=_days_before_start(assembly, 25)) == ""
+    # Otherwise the last invitation that went out: one member invited late makes it late.
     assembly.invited_at = _days_before_start(assembly, 25)
+    Invitation.objects.create(participant=voter(assembly, "Rosa"), kind="invitation",
+                              channel="email", address="rosa@example.org",
+                              content_sha256="0" * 64,
+                              created_at=_days_before_start(assembly, 25))
     assert services.lead_time_problem(assembly) == ""
+    Invitation.objects.create(participant=voter(assembly, "Karl"), kind="invitation",
+                              channel="email", address="karl@example.org",
+                              content_sha256="0" * 64,
+                              created_at=_days_before_start(assembly, 10))
+    assert services.lead_time_problem(assembly)
 
 
 def test_lead_time_now_for_an_assembly_too_near(make_assembly):
@@ -337,6 +350,9 @@ def test_item_delete_refuses_an_item_with_speakers(assembly):
 def test_item_call_makes_one_current_and_the_previous_done(assembly, make_assembly):
     a = services.item_create(assembly=assembly, title="A", actor=None)
     b = services.item_create(assembly=assembly, title="B", actor=None)
+    with pytest.raises(ValidationError):  # items are called in session only
+        services.item_call(assembly=assembly, item=a, actor=None)
+    services.status_change(assembly=assembly, status="in_session", actor=None)
     version = Assembly.objects.get(pk=assembly.pk).live_version
     services.item_call(assembly=assembly, item=a, actor=None)
     services.item_call(assembly=assembly, item=b, actor=None)

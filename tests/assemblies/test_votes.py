@@ -2,10 +2,12 @@
 only), counts entered by the chair, closing with the majority rule, the motion's outcome, the
 resolutions register, the discharge of the board, and the pages of the chair and the phone."""
 
+import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone, translation
 
 from mitmachen.assemblies import attendance, motions, services, votes
@@ -359,6 +361,85 @@ def test_a_free_question_makes_no_resolution(session):
     votes.vote_count_enter(vote=vote, yes=4, no=1, abstain=0, actor=None)
     assert votes.vote_close(vote=vote, actor=None).adopted is True
     assert not Resolution.objects.exists()
+
+
+def test_a_register_number_with_a_non_ascii_digit_is_skipped(session, world):
+    # "²".isdigit() is True but int("²") raises: such a number (typed in by hand) is not ours.
+    year = timezone.localdate().year
+    Resolution.objects.create(organisation=world.kassel, number=f"{year}/²", title="Alt",
+                              text="Alt", decided_on=date(year, 1, 2), result="-")
+    vote = open_vote(session, method=M.OPEN)
+    votes.vote_count_enter(vote=vote, yes=4, no=0, abstain=0, actor=None)
+    votes.vote_close(vote=vote, actor=None)
+    assert Resolution.objects.get(vote=vote).number == f"{year}/01"
+
+
+# --- a motion that left the vote -----------------------------------------------------------------
+
+@pytest.mark.parametrize("method", [M.SECRET, M.OPEN])
+@pytest.mark.parametrize("status", [Motion.Status.WITHDRAWN, Motion.Status.REFERRED])
+def test_a_motion_no_longer_admitted_closes_with_no_decision(session, method, status):
+    vote = open_vote(session, method=method)
+    if method == M.SECRET:
+        cast_all(vote, session, {"Rosa": "yes", "Clara": "yes", "Karl": "no"})
+    else:
+        votes.vote_count_enter(vote=vote, yes=2, no=1, abstain=0, actor=None)
+    # The services refuse this while the vote is open (test_motions); a row changed by hand.
+    Motion.objects.filter(pk=vote.motion_id).update(status=status)
+    vote = votes.vote_close(vote=vote, actor=None)
+    assert vote.status == Vote.Status.CLOSED and vote.adopted is None
+    assert (vote.yes, vote.no, vote.abstain) == (2, 1, 0)
+    assert Motion.objects.get(pk=vote.motion_id).status == status
+    assert not Resolution.objects.exists()
+    with translation.override("en"):
+        assert votes.explanation(vote).startswith("No decision")
+    entry = AuditEntry.objects.filter(object_id=str(vote.pk), changes__has_key="no_decision")
+    assert entry.exists()
+    # The phones are free again for the next vote.
+    assert votes.vote_open(vote=votes.vote_create(
+        assembly=session, subject="other", question="Pause?", method=M.SECRET, actor=None),
+        actor=None).status == Vote.Status.OPEN
+
+
+# --- presence is read again under the assembly's lock ---------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs PostgreSQL: SQLite's IMMEDIATE writes admit no check-out "
+                           "during a cast")
+@pytest.mark.parametrize("method", [M.SECRET, M.ELECTRONIC])
+def test_a_check_out_committed_during_a_cast_refuses_the_vote(session, monkeypatch, method):
+    vote = open_vote(session, method=method)
+    paul = voter(session, "Paul")
+    check_voter = votes._check_voter
+    problems = []
+
+    def leave():
+        try:
+            attendance.check_out(participant=paul, actor=None)
+        except Exception as exc:  # asserted on below
+            problems.append(exc)
+        finally:
+            connection.close()
+
+    def check_then_leave(vote_, voter_):
+        check_voter(vote_, voter_)  # Paul is present when the cast reads it ...
+        door = threading.Thread(target=leave)  # ... and leaves, committed, before it ends
+        door.start()
+        door.join(timeout=30)
+        assert not door.is_alive() and not problems, problems
+
+    monkeypatch.setattr(votes, "_check_voter", check_then_leave)
+    with translation.override("en"), pytest.raises(ValidationError, match="not checked in"):
+        votes.vote_cast(vote=vote, participant=paul, choice="yes")
+    monkeypatch.undo()
+    assert not VoteCast.objects.filter(vote=vote).exists() and not Ballot.objects.exists()
+    paul.refresh_from_db()
+    assert paul.present is False
+    # Everybody present still votes.
+    votes.vote_cast(vote=vote, participant=voter(session, "Rosa"), choice="yes")
+    assert VoteCast.objects.filter(vote=vote).count() == 1
 
 
 # --- discharge of the board -------------------------------------------------------------------

@@ -207,6 +207,14 @@ def my_ballot(request, assembly_id: int, election_id: int, payload: BallotIn):
     return {"detail": _("Your vote was counted.")}
 
 
+def _limit(request, participant: Participant) -> None:
+    """Motion actions are counted like the phone page's, under the same key."""
+    if throttle.form_limited(request, motions.throttle_key(participant),
+                             motions.PARTICIPANT_ACTIONS):
+        raise ValidationError(_("Too many requests from this phone. Please wait a few "
+                                "minutes."))
+
+
 def _my_contact(participant: Participant) -> Contact:
     if participant.contact_id is None:
         raise ValidationError(_("Only members of the organisation can do this."))
@@ -224,12 +232,13 @@ def _my_motion(participant: Participant, motion_id: int) -> Motion:
              tags=["participant"], **AS_PARTICIPANT)
 def my_motion_submit(request, assembly_id: int, payload: OwnMotionIn):
     participant = me(request, assembly_id)
+    _limit(request, participant)
     if participant.kind != Participant.Kind.VOTER or participant.contact_id is None:
         raise ValidationError(_("Only voting members can submit motions."))
     assembly = participant.assembly
     motion = motions.motion_submit(
         assembly=assembly, title=payload.title, text=payload.text, reasoning=payload.reasoning,
-        submitter=_my_contact(participant), actor=None,
+        submitter=_my_contact(participant), actor=None, by_member=True,
         amends=_motion_reference(assembly, payload.amends_id))
     return Status(201, _motion_out(motion))
 
@@ -239,6 +248,7 @@ def my_motion_submit(request, assembly_id: int, payload: OwnMotionIn):
              tags=["participant"], **AS_PARTICIPANT)
 def my_motion_support(request, assembly_id: int, motion_id: int):
     participant = me(request, assembly_id)
+    _limit(request, participant)
     motion = _my_motion(participant, motion_id)
     motions.motion_support(motion=motion, contact=_my_contact(participant), actor=None)
     return _motion_out(motion)
@@ -249,6 +259,7 @@ def my_motion_support(request, assembly_id: int, motion_id: int):
                tags=["participant"], **AS_PARTICIPANT)
 def my_motion_unsupport(request, assembly_id: int, motion_id: int):
     participant = me(request, assembly_id)
+    _limit(request, participant)
     motion = _my_motion(participant, motion_id)
     motions.motion_unsupport(motion=motion, contact=_my_contact(participant), actor=None)
     return _motion_out(motion)
@@ -259,6 +270,7 @@ def my_motion_unsupport(request, assembly_id: int, motion_id: int):
              summary="Withdraw one's own motion", tags=["participant"], **AS_PARTICIPANT)
 def my_motion_withdraw(request, assembly_id: int, motion_id: int):
     participant = me(request, assembly_id)
+    _limit(request, participant)
     motion = _my_motion(participant, motion_id)
     return _motion_out(motions.motion_withdraw(motion=motion, actor=None,
                                                contact=_my_contact(participant)))

@@ -328,11 +328,13 @@ def speaker_list_reopen(request, item_id: int, payload: ReasonIn):
 
 
 @router.post("/speaker-requests/{request_id}/withdraw", response={200: SpeakerOut, **ERRORS},
-             auth=bearer, summary="Take a waiting request off the list (the chair)",
-             tags=["speakers"])
-def speaker_withdraw(request, request_id: int):
-    return speakers.speaker_withdraw(request=staff_request(request, request_id),
-                                     actor=request.user)
+             auth=bearer, summary="Take a waiting request off the list (the chair; reason "
+             "required, logged)", tags=["speakers"])
+def speaker_withdraw(request, request_id: int, payload: ReasonIn):
+    # The chair taking someone else's request off the list is a removal: with a reason and a
+    # ChairAction, as /remove. Only the participant withdraws without a reason (/me/...).
+    return speakers.speaker_remove(request=staff_request(request, request_id),
+                                   actor=request.user, reason=payload.reason)
 
 
 @router.post("/speaker-requests/{request_id}/pin", response={200: SpeakerOut, **ERRORS},

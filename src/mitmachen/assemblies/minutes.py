@@ -48,7 +48,8 @@ def _vote_line(vote: Vote) -> str:
         return _("Vote “%(q)s”: not concluded.") % {"q": vote.question}
     if vote.eligible_at_open is not None:
         counts += " " + _("(%(n)d voting members present)") % {"n": vote.eligible_at_open}
-    outcome = _("adopted") if vote.adopted else _("rejected")
+    outcome = _("no decision") if vote.adopted is None else (
+        _("adopted") if vote.adopted else _("rejected"))
     return _("Vote “%(q)s” (%(method)s, %(majority)s): %(counts)s; %(outcome)s.") % {
         "q": vote.question, "method": vote.get_method_display(),
         "majority": vote.get_majority_display(), "counts": counts, "outcome": outcome}

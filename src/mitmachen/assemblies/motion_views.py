@@ -31,6 +31,7 @@ from mitmachen.assemblies.models import (
 )
 from mitmachen.core.audit import audit_read
 from mitmachen.core.errors import add_to_form, text_of
+from mitmachen.core.throttle import form_limited
 
 NOT_SAVED = gettext_lazy("Please correct the errors below. Nothing was saved.")
 MS = Motion.Status
@@ -425,6 +426,12 @@ def participant_motions(request, token):
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
+            # Counted per participant and address, shared with the API (like asking to speak):
+            # one link cannot flood the motion book or toggle support without end.
+            if action in ("submit", "support", "unsupport", "withdraw") and form_limited(
+                    request, motions.throttle_key(participant), motions.PARTICIPANT_ACTIONS):
+                raise ValidationError(_("Too many requests from this phone. Please wait a few "
+                                        "minutes."))
             if action == "submit":
                 if not is_voter:
                     raise ValidationError(_("Only voting members can submit motions."))
@@ -435,7 +442,7 @@ def participant_motions(request, token):
                 motion = motions.motion_submit(
                     assembly=assembly, title=data["title"], text=data["text"],
                     reasoning=data["reasoning"], amends=data["amends"], submitter=contact,
-                    actor=None)
+                    actor=None, by_member=True)
                 done = _("Your motion has been submitted as %(number)s.") % {
                     "number": motion.number}
             elif action in ("support", "unsupport", "withdraw"):
@@ -478,7 +485,9 @@ def participant_motions(request, token):
 
 
 def _motion_of(assembly: Assembly, value) -> Motion:
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
+    # isascii: "²".isdigit() is True, but int("²") raises.
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()) \
+            or len(value) > 18:
         raise ValidationError(_("Choose a motion of this assembly."))
     motion = Motion.objects.select_related("assembly").filter(assembly=assembly,
                                                               pk=int(value)).first()

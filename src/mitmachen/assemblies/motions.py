@@ -4,6 +4,11 @@ board, admitted, withdrawn. Votes on them and their resolutions are in votes.py.
 Numbers are given per assembly under the assembly's row lock: "A1", "A2", ... for motions and
 "A1-Ä1", "A1-Ä2", ... for the amendments to A1. A number is never given twice, also after a
 withdrawal, so the motion book and the minutes keep citing the same numbers.
+
+While a vote on a motion or on one of its amendments is open, the motion and its amendments do
+not change (wording, recommendation, status, new amendments): the hall votes on the text it
+sees, and the close records the outcome of exactly that text. Motion services check this under
+the assembly's row lock, which vote_open takes too, so an opening and a change never cross.
 """
 
 import re
@@ -19,6 +24,10 @@ from mitmachen.people.models import Contact
 
 S = Motion.Status
 MAX_MOTIONS = 500  # per assembly: a bound on what a personal link can add
+MAX_PER_MEMBER = 10  # motions a member submits themself per assembly, withdrawn ones included
+# Motion actions (submit, support, unsupport, withdraw) per participant and client address in
+# 15 minutes, on the phone page and in the API alike (core.throttle.form_limited).
+PARTICIPANT_ACTIONS = 30
 EDITABLE = ["title", "text", "reasoning", "submitter_name", "item"]
 OPEN_STATUSES = (S.SUBMITTED, S.ADMITTED)
 TOP_NUMBER = re.compile(r"^A(\d+)$")
@@ -61,6 +70,26 @@ def _check_item(assembly: Assembly, item) -> None:
         raise ValidationError({"item": _("Choose an item of this assembly.")})
 
 
+def throttle_key(participant) -> str:
+    """The throttle's key for a participant's motion actions, shared by the page and the API."""
+    return f"assembly-motion:{participant.pk}"
+
+
+def _check_no_open_vote(motion: Motion) -> None:
+    """Refuse a change while the hall votes on the motion, on its motion (for an amendment) or
+    on one of its amendments. Call under the assembly's row lock."""
+    from mitmachen.assemblies.models import Vote
+
+    family = {motion.pk} | ({motion.amends_id} if motion.amends_id else set())
+    family |= set(Motion.objects.filter(amends_id=motion.pk).values_list("pk", flat=True))
+    voting = Vote.objects.filter(motion_id__in=family, status=Vote.Status.OPEN).select_related(
+        "motion").first()
+    if voting is not None:
+        raise ValidationError(_(
+            "Motion %(number)s is being voted on; nothing about it can change until the vote "
+            "is closed.") % {"number": voting.motion.number})
+
+
 def _next_number(assembly: Assembly, amends: Motion | None) -> str:
     if amends is None:
         taken = [TOP_NUMBER.match(n) for n in Motion.objects.filter(
@@ -73,11 +102,17 @@ def _next_number(assembly: Assembly, amends: Motion | None) -> str:
 
 def motion_submit(*, assembly: Assembly, title, text, reasoning="", submitter: Contact | None,
                   submitter_name="", actor, amends: Motion | None = None,
-                  item: AgendaItem | None = None) -> Motion:
+                  item: AgendaItem | None = None, by_member: bool = False) -> Motion:
     """A new motion or, with `amends`, an amendment to a motion of the same assembly.
 
     `submitter` is the member's contact (through their personal link, or chosen by staff);
-    `submitter_name` may name a group or several people instead ("Kreisvorstand")."""
+    `submitter_name` may name a group or several people instead ("Kreisvorstand").
+    `by_member`: the member submits themself (personal link, own account), at most
+    MAX_PER_MEMBER per assembly; staff entering motions for a member are not capped."""
+    if not isinstance(by_member, bool):
+        raise ValueError("by_member must be a bool")
+    if by_member and not isinstance(submitter, Contact):
+        raise ValidationError({"submitter": _("Choose a member of this organisation.")})
     if submitter is not None and (not isinstance(submitter, Contact)
                                   or submitter.organisation_id != assembly.organisation_id
                                   or submitter.erased_at is not None):
@@ -108,6 +143,21 @@ def motion_submit(*, assembly: Assembly, title, text, reasoning="", submitter: C
         if Motion.objects.filter(assembly=locked).count() >= MAX_MOTIONS:
             raise ValidationError(_("An assembly takes at most %(n)d motions.")
                                   % {"n": MAX_MOTIONS})
+        # Counted under the assembly's lock: two submissions at once cannot both be the tenth.
+        if by_member and Motion.objects.filter(assembly=locked,
+                                               submitter=submitter).count() >= MAX_PER_MEMBER:
+            raise ValidationError(_(
+                "You have submitted %(n)d motions and amendments to this assembly, the most "
+                "one member can submit. Please ask the board to enter further ones.")
+                % {"n": MAX_PER_MEMBER})
+        if amends is not None:
+            # Read again under the lock: a withdrawal or a vote may have come in meanwhile.
+            amends = Motion.objects.get(pk=amends.pk)
+            if amends.status not in OPEN_STATUSES:
+                raise ValidationError({"amends": _(
+                    "Motion %(number)s has been decided or withdrawn; it can no longer be "
+                    "amended.") % {"number": amends.number}})
+            _check_no_open_vote(amends)
         motion = Motion(assembly=locked, amends=amends, item=item, submitter=submitter,
                         number=_next_number(locked, amends), **data)
         motion.full_clean()
@@ -135,6 +185,7 @@ def motion_update(*, motion: Motion, data: dict, actor) -> Motion:
         _check_open(locked.assembly)
         if locked.status not in OPEN_STATUSES:
             raise ValidationError(_("A decided or withdrawn motion can no longer be changed."))
+        _check_no_open_vote(locked)
         before = snapshot(locked, EDITABLE)
         for name, value in cleaned.items():
             setattr(locked, name, value)
@@ -201,6 +252,7 @@ def _set(motion: Motion, actor, allowed: dict | None = None, **values) -> Motion
                 "b": S(values["status"]).label})
         if "status" not in values and locked.status not in OPEN_STATUSES:
             raise ValidationError(_("A decided or withdrawn motion can no longer be changed."))
+        _check_no_open_vote(locked)
         before = snapshot(locked, list(values))
         for name, value in values.items():
             setattr(locked, name, value)

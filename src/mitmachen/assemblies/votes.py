@@ -14,9 +14,14 @@ update at their very end. Opening, counting and closing take the vote's row FOR 
 the assembly's: a close waits for the casts under way, and a cast after it finds the vote
 closed, so a ballot is either in the count or refused. Vote writes always lock the vote before
 the assembly (the order a cast must take them in), never the other way round.
+
+A cast reads `present` early, but a check-out (attendance: the assembly's row, then the
+participant's) may commit after that read. The cast therefore reads `present` again after its
+live bump, which holds the assembly's row: from then on no check-out can commit before the
+cast does. Locking the participant's row instead would cross the check-out's order (assembly,
+then participant) with the cast's (participant, then the assembly at the bump): a deadlock.
 """
 
-import secrets
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -25,7 +30,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mitmachen.assemblies import live
+from mitmachen.assemblies import ballot_box, live
 from mitmachen.assemblies.models import (
     AgendaItem,
     Assembly,
@@ -49,6 +54,10 @@ CHOICES = ("yes", "no", "abstain")
 ON_PHONES = (M.ELECTRONIC, M.SECRET)
 MAX_COUNT = 1_000_000
 BALLOT_CAST = "a ballot was cast"  # the audit row of a secret cast: no choice, ever
+
+
+def _not_checked_in() -> str:
+    return _("You are not checked in. Please check in at the door first.")
 
 
 def _audit(vote: Vote, actor, changes: dict, action=AuditEntry.Action.UPDATE, repr_=""):
@@ -226,6 +235,10 @@ def vote_cast(*, vote: Vote, participant: Participant, choice) -> VoteCast:
                          organisation=Organisation(pk=assembly.organisation_id),
                          changes=changes, object_repr=BALLOT_CAST if secret else "")
             live.bump(assembly.pk)  # last: the assembly's row lock is held only until commit
+            # Under the assembly's row lock now (see the module docstring): a check-out that
+            # committed since _check_voter read `present` is seen here, and the ballot goes.
+            if not Participant.objects.filter(pk=voter.pk, present=True).exists():
+                raise ValidationError(_not_checked_in())
     except IntegrityError:
         # Two casts at the same moment: the unique constraint let the first in.
         raise ValidationError(_("You have already voted.")) from None
@@ -240,7 +253,7 @@ def _check_voter(vote: Vote, voter: Participant) -> None:
     if voter.kind != Participant.Kind.VOTER:
         raise ValidationError(_("Guests do not vote."))
     if not voter.present:
-        raise ValidationError(_("You are not checked in. Please check in at the door first."))
+        raise ValidationError(_not_checked_in())
     if vote.subject == Vote.Subject.DISCHARGE and is_board_member(voter):
         raise ValidationError(_("Members of the board being discharged do not vote on their "
                                 "discharge."))
@@ -300,22 +313,27 @@ def _tally_phones(vote: Vote) -> tuple[Counter, int, int]:
     if vote.method == M.ELECTRONIC:
         choices = Counter(VoteCast.objects.filter(vote=vote).values_list("choice", flat=True))
         return choices, casts, 0
-    box = list(Ballot.objects.filter(vote=vote).values_list("choice", "invalid"))
-    secrets.SystemRandom().shuffle(box)
-    Ballot.objects.filter(vote=vote).delete()
-    Ballot.objects.bulk_create([Ballot(vote=vote, choice=choice, invalid=invalid)
-                                for choice, invalid in box], batch_size=500)
+    box = ballot_box.shuffle(vote=vote)
     choices = Counter(choice for choice, invalid in box if not invalid)
     return choices, casts, len(box)
 
 
 def vote_close(*, vote: Vote, actor) -> Vote:
     """End voting, count, decide by the majority rule, and record the outcome: the motion's
-    status and an entry in the organisation's register of resolutions."""
+    status and an entry in the organisation's register of resolutions.
+
+    A vote on a motion that is no longer admitted when the vote closes (withdrawn or referred
+    meanwhile, which the motion services refuse while the vote is open, but a row may still be
+    changed by hand) closes with *no decision*: the counts are kept, `adopted` stays None, the
+    motion keeps its status and no resolution is written. Closing rather than refusing: a vote
+    that cannot be closed would stay open for good and block every other vote on the phones."""
     with transaction.atomic():
         assembly, locked = _lock(vote)
         if locked.status != S.OPEN:
             raise ValidationError(_("Only an open vote can be closed."))
+        # Read under the assembly's lock, which every motion service takes too.
+        decides = locked.motion_id is None or Motion.objects.filter(
+            pk=locked.motion_id, status=Motion.Status.ADMITTED).exists()
         record = {"status": [S.OPEN, S.CLOSED]}
         if locked.method in ON_PHONES:
             choices, casts, ballots = _tally_phones(locked)
@@ -335,16 +353,18 @@ def vote_close(*, vote: Vote, actor) -> Vote:
             record.update(casts=[None, casts], ballots=[None, ballots])
         elif locked.yes + locked.no + locked.abstain == 0:
             raise ValidationError(_("Enter the counts before closing the vote."))
-        outcome = outcome_of(locked)
-        locked.adopted = outcome.adopted
+        locked.adopted = outcome_of(locked).adopted if decides else None
         locked.status = S.CLOSED
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at", "yes", "no", "abstain", "adopted",
                                    "updated_at"])
         record.update(yes=[None, locked.yes], no=[None, locked.no],
                       abstain=[None, locked.abstain], adopted=[None, locked.adopted])
+        if not decides:
+            record["no_decision"] = [None, "motion not admitted at the close"]
         _audit(locked, actor, record)
-        _record_outcome(locked, assembly, actor)
+        if decides:
+            _record_outcome(locked, assembly, actor)
         live.bump(assembly.pk)
     return locked
 
@@ -358,6 +378,9 @@ def explanation(vote: Vote) -> str:
     """Why the vote adopted or rejected, in the current language ("" before it closed)."""
     if vote.status != S.CLOSED:
         return ""
+    if vote.adopted is None:
+        return _("No decision: the motion was no longer admitted to the vote when voting "
+                 "closed.")
     note = outcome_of(vote).explanation
     return _(note.msgid) % note.params
 
@@ -396,7 +419,8 @@ def resolution_create(*, vote: Vote, assembly: Assembly, title: str, text: str,
         taken = [number.removeprefix(prefix) for number in Resolution.objects.filter(
             organisation_id=assembly.organisation_id, number__startswith=prefix).values_list(
             "number", flat=True)]
-        serial = max([int(n) for n in taken if n.isdigit()] or [0]) + 1
+        # isascii: "²".isdigit() is True, but int("²") raises.
+        serial = max([int(n) for n in taken if n.isascii() and n.isdigit()] or [0]) + 1
         resolution = Resolution(organisation=assembly.organisation, assembly=assembly, vote=vote,
                                 number=f"{prefix}{serial:02d}", title=title[:200], text=text,
                                 decided_on=decided, result=result_text(vote)[:200])
