@@ -167,6 +167,10 @@ def assemblies_world(events_world, request):
     world.phone_vote = votes.vote_open(vote=votes.vote_create(
         assembly=world.assembly, question="Satzung?", method="secret", actor=None), actor=None)
     minutes.minutes_generate(assembly=world.assembly, actor=None)
+    # Kassel, closed, with minutes to approve.
+    world.closed_assembly, _item = call(world.kassel, "Frühjahrsversammlung")
+    minutes.minutes_generate(assembly=world.closed_assembly, actor=None)
+    assemblies.status_change(assembly=world.closed_assembly, status="closed", actor=None)
     # Kassel, invited.
     world.invited_assembly, _item = call(world.kassel, "Sommerversammlung", session=False)
     invitations.invitation_send(assembly=world.invited_assembly, actor=None)
@@ -463,7 +467,7 @@ OPERATIONS = {
         (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/minutes", {"text": "## Protokoll"},
          False, "kassel_board", "kassel_treasurer"),
     ("post", "/api/v1/assemblies/{assembly_id}/minutes/approve"):
-        (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/minutes/approve", None, False,
+        (lambda w: f"/api/v1/assemblies/{w.closed_assembly.pk}/minutes/approve", None, False,
          "kassel_board", "kassel_groups"),
     # the speakers' list
     ("get", "/api/v1/agenda-items/{item_id}/speakers"):
