@@ -175,7 +175,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "django.server": {"level": "WARNING"},
+        # runserver's request lines: through the filtered console, not logging's last resort.
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }

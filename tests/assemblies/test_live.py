@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import AsyncClient, Client
 from django.utils import timezone, translation
@@ -21,7 +22,14 @@ from mitmachen.assemblies import (
     services,
     speakers,
 )
-from mitmachen.assemblies.models import Assembly, Ballot, SpeakerRequest, Vote, VoteCast
+from mitmachen.assemblies.models import (
+    Assembly,
+    Ballot,
+    Participant,
+    SpeakerRequest,
+    Vote,
+    VoteCast,
+)
 from tests.assemblies.conftest import participant_client, voter
 
 PRESENT = ("Rosa", "Clara", "Karl", "August")
@@ -206,10 +214,53 @@ def test_204_reads_nothing_but_the_cache(session, django_assert_max_num_queries)
         assert client.get(json_url(assembly, token, version - 1)).json()["version"] == version
 
 
-def test_json_for_a_participant_link(session):
+def test_json_and_events_for_a_participants_viewer_token(session):
     assembly, _item = session
-    token = access.participant_token(voter(assembly, "Emma"))
-    assert Client().get(json_url(assembly, token)).status_code == 200
+    emma = voter(assembly, "Emma")
+    client = Client()
+    response = client.get(json_url(assembly, access.viewer_token(emma)))
+    assert response.status_code == 200 and response.json()["item"]["title"] == (
+        "Bericht des Vorstands")
+    response = client.get(events_url(assembly, access.viewer_token(emma)))
+    assert response.status_code == 200
+    response.close()
+
+
+def test_live_endpoints_refuse_the_personal_link(session):
+    """The personal link can speak and vote; in a query string it would end up in every access
+    log on the way. Even a link checked a moment ago as a viewer's is not let in."""
+    assembly, _item = session
+    emma = voter(assembly, "Emma")
+    client = Client()
+    assert client.get(json_url(assembly, access.viewer_token(emma))).status_code == 200
+    personal = access.participant_token(emma)
+    assert client.get(json_url(assembly, personal)).status_code == 404
+    assert client.get(events_url(assembly, personal)).status_code == 404
+
+
+def test_viewer_token_is_no_personal_link(session):
+    """The viewer token opens neither the phone's page nor asking to speak."""
+    assembly, _item = session
+    rosa = voter(assembly, "Rosa")
+    viewer = access.viewer_token(rosa)
+    assert viewer != access.participant_token(rosa) and viewer != access.checkin_code(rosa)
+    assert Client().get(f"/a/{viewer}/").status_code == 404
+    assert Client().post(f"/a/{viewer}/speak/", {"action": "regular"}).status_code == 404
+    assert Client().get(f"/checkin/{viewer}/").status_code == 404
+    assert SpeakerRequest.objects.count() == 0
+    assert access.participant_by_viewer_token(viewer) == rosa
+    with pytest.raises(ValidationError):
+        access.participant_by_token(viewer)
+
+
+def test_a_new_nonce_revokes_the_viewer_token(session):
+    assembly, _item = session
+    emma = voter(assembly, "Emma")
+    viewer = access.viewer_token(emma)
+    Participant.objects.filter(pk=emma.pk).update(nonce="renewed")
+    assert Client().get(json_url(assembly, viewer)).status_code == 404
+    emma.refresh_from_db()
+    assert Client().get(json_url(assembly, access.viewer_token(emma))).status_code == 200
 
 
 # --- who may watch ---------------------------------------------------------------------------
@@ -226,9 +277,14 @@ def bad_tokens(assembly, other):
         "none": "",
         "other projector": access.projector_token(other),
         "tampered projector": projector[:-1] + ("0" if projector[-1] != "0" else "1"),
-        "other participant": access.participant_token(other.participants.first()),
-        "tampered participant": access.participant_token(voter(assembly, "Rosa"))[:-2] + "00",
+        "personal link": access.participant_token(voter(assembly, "Rosa")),
+        "check-in code": access.checkin_code(voter(assembly, "Rosa")),
+        "other viewer": access.viewer_token(other.participants.first()),
+        "tampered viewer": access.viewer_token(voter(assembly, "Rosa"))[:-2] + "00",
         "not a number": "x-" + projector,
+        "superscript digit": "²-x",
+        "superscript pk, valid mac": "²" + access.viewer_token(voter(assembly, "Rosa"))[1:],
+        "arabic-indic digits": "٣-" + "0" * 32,
         "overlong": projector * 3,
         "nul": projector + "\x00",
     }
@@ -435,7 +491,12 @@ def test_phone_of_someone_not_checked_in_shows_the_code(session):
     assert access.checkin_code(emma) in html
     assert "<svg" in html  # the QR code
     assert response["Cache-Control"] == "private, no-store"
-    assert "/live/events?t=" + access.participant_token(emma) in html
+    # The live view polls with the read-only viewer token; the personal link is in no query.
+    viewer = access.viewer_token(emma)
+    assert f'data-events-url="/assembly/{assembly.pk}/live/events?t={viewer}"' in html
+    assert f'data-json-url="/assembly/{assembly.pk}/live.json?t={viewer}"' in html
+    assert "?t=" + access.participant_token(emma) not in html
+    assert "t=" + access.participant_token(emma) not in html
 
 
 def test_phone_of_someone_present_hides_the_code(session):
@@ -519,7 +580,8 @@ def test_phone_refuses_twice_and_a_closed_list(session, world):
 @pytest.mark.parametrize("data", [
     {}, {"action": ""}, {"action": "shout"}, {"action": "regular\x00"}, {"action": "x" * 5000},
     {"action": "withdraw"}, {"action": "withdraw", "request": "abc"},
-    {"action": "withdraw", "request": "9" * 40}, {"action": "withdraw", "request": "\x00"}])
+    {"action": "withdraw", "request": "9" * 40}, {"action": "withdraw", "request": "\x00"},
+    {"action": "withdraw", "request": "²"}, {"action": "withdraw", "request": "١٢"}])
 def test_phone_bad_input_changes_nothing(session, data):
     assembly, item = session
     waiting = ask(item, "Karl")
@@ -573,22 +635,43 @@ def test_phone_posts_are_limited(session, settings):
     assert "Too many requests" in response.content.decode()
 
 
-def test_phone_agenda_links_documents_with_the_token(session):
+@pytest.fixture
+def document(session, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    assembly, item = session
+    settings.MEDIA_ROOT = tmp_path
+    _assembly, item = session
     pdf = SimpleUploadedFile("bericht.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n"
                              b"trailer<<>>\n%%EOF\n", content_type="application/pdf")
-    try:
-        document = services.document_add(item=item, title="Rechenschaftsbericht", upload=pdf,
-                                          actor=None)
-    except Exception as exc:  # the upload check may want a fuller PDF
-        pytest.skip(f"document upload refused the minimal PDF: {exc}")
+    return services.document_add(item=item, title="Rechenschaftsbericht", upload=pdf,
+                                 actor=None)
+
+
+def test_phone_agenda_links_documents_with_the_viewer_token(session, document):
+    assembly, _item = session
     rosa = voter(assembly, "Rosa")
     client, url = phone(rosa)
     html = client.get(url).content.decode()
     assert "Rechenschaftsbericht" in html
-    assert f"/documents/{document.pk}/?t={access.participant_token(rosa)}" in html
+    link = (f"/staff/{assembly.organisation.slug}/assemblies/{assembly.pk}/agenda/documents/"
+            f"{document.pk}/?t={access.viewer_token(rosa)}")
+    assert f'href="{link}"' in html
+    assert "t=" + access.participant_token(rosa) not in html
+    # The phone follows the link (views.document accepts the viewer token), the projector's
+    # token opens it too.
+    for url in (link, link.split("?")[0] + f"?t={access.projector_token(assembly)}"):
+        response = Client().get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_document_refuses_another_assemblys_viewer_token(session, other, document):
+    assembly, _item = session
+    url = (f"/staff/{assembly.organisation.slug}/assemblies/{assembly.pk}/agenda/documents/"
+           f"{document.pk}/")
+    for token in (access.viewer_token(other.participants.get()), access.projector_token(other),
+                  "²-x", access.viewer_token(voter(assembly, "Rosa"))[:-1] + "\x00"):
+        assert Client().get(url, {"t": token}).status_code == 404, token
 
 
 def test_labels_match_the_msgids_live_js_formats():
@@ -623,3 +706,55 @@ def test_members_page_links_to_their_assembly(assembly, kassel_member):
     html = client.get("/me/kassel/").content.decode()
     assert f"/a/{participant_token(rosa)}/" in html
     assert participant_token(voter(assembly, "Karl")) not in html
+
+
+# --- digits that are not ASCII ---------------------------------------------------------------
+
+NOT_ASCII_DIGITS = ["²-x", "²" + "-" + "0" * 32, "٣-" + "0" * 32, "１-" + "0" * 16]
+
+
+@pytest.mark.parametrize("token", NOT_ASCII_DIGITS)
+def test_links_with_digits_int_refuses_are_invalid_not_an_error(session, login, token):
+    """"²".isdigit() is True but int("²") fails: every such link is a clear 404, never a 500."""
+    assembly, _item = session
+    present = set(assembly.participants.filter(present=True).values_list("pk", flat=True))
+    client = english(Client(raise_request_exception=False))
+    response = client.get(f"/a/{token}/")
+    assert response.status_code == 404
+    assert "This link is not valid" in response.content.decode()
+    assert client.post(f"/a/{token}/speak/", {"action": "regular"}).status_code == 404
+    assert client.get(f"/checkin/{token}/").status_code == 404
+    board = login("kassel_board")
+    board.raise_request_exception = False
+    assert board.get(f"/checkin/{token}/").status_code == 404
+    assert board.post(f"/checkin/{token}/").status_code == 404
+    assert client.get(json_url(assembly, token)).status_code == 404
+    assert client.get(events_url(assembly, token)).status_code == 404
+    assert SpeakerRequest.objects.count() == 0
+    assert set(assembly.participants.filter(present=True).values_list("pk", flat=True)) == (
+        present)
+
+
+@pytest.mark.parametrize("reader", [access.participant_by_token, access.participant_by_viewer_token,
+                                    access.participant_by_checkin_code])
+@pytest.mark.parametrize("value", [*NOT_ASCII_DIGITS, "", "-", "1", "1-", "x" * 81, None, 12,
+                                   "1-\x00"])
+def test_readers_refuse_what_is_no_link(db, reader, value):
+    with translation.override("en"), pytest.raises(ValidationError, match="not valid"):
+        reader(value)
+
+
+def test_the_chairs_rights_end_with_leaving_and_with_closing(assembly, world):
+    from mitmachen.assemblies import access, services
+    from mitmachen.core.models import RoleAssignment
+
+    chair = world.users["kassel_events"]
+    services.assembly_update(assembly=assembly, actor=None, data={"chair": chair})
+    assert access.can_chair(chair, assembly)
+    RoleAssignment.objects.filter(user=chair).delete()  # left the organisation's team
+    assert not access.can_chair(chair, assembly)
+    RoleAssignment.objects.create(user=chair, organisation=world.kassel, role="event_organiser")
+    services.status_change(assembly=assembly, status="in_session", actor=None)
+    services.status_change(assembly=assembly, status="closed", actor=None)
+    assembly.refresh_from_db()
+    assert not access.can_chair(chair, assembly)

@@ -12,6 +12,7 @@ from mitmachen.core.roles import Perm
 PARTICIPANT_SALT = "mitmachen.assemblies.participant"
 CHECKIN_SALT = "mitmachen.assemblies.checkin"
 PROJECTOR_SALT = "mitmachen.assemblies.projector"
+VIEWER_SALT = "mitmachen.assemblies.viewer"
 
 
 def _mac(salt: str, value: str, length: int) -> str:
@@ -30,14 +31,24 @@ def checkin_code(participant: Participant) -> str:
     return f"{participant.pk}-{_mac(CHECKIN_SALT, f'{participant.pk}:{participant.nonce}', 16)}"
 
 
+def viewer_token(participant: Participant) -> str:
+    """What the phone's live view sends with every poll (`?t=`). It only reads what the hall's
+    projector shows, so access logs of servers and proxies that record it hold no key to
+    speaking or voting. A new nonce invalidates it together with the personal link."""
+    return f"{participant.pk}-{_mac(VIEWER_SALT, f'{participant.pk}:{participant.nonce}', 32)}"
+
+
 def projector_token(assembly: Assembly) -> str:
     return _mac(PROJECTOR_SALT, f"{assembly.pk}:{assembly.projector_nonce}", 32)
 
 
 def _by_code(value: str, maker) -> Participant:
     invalid = ValidationError(_("This link is not valid."))
-    pk, _sep, mac = (value or "").partition("-")
-    if not pk.isdigit() or len(value) > 80:
+    if not isinstance(value, str) or len(value) > 80:
+        raise invalid
+    pk = value.partition("-")[0]
+    # isdigit alone lets "²" through, which int() refuses.
+    if not (pk.isascii() and pk.isdigit()):
         raise invalid
     participant = Participant.objects.select_related("assembly", "assembly__organisation",
                                                      "assembly__event").filter(
@@ -55,24 +66,71 @@ def participant_by_checkin_code(code: str) -> Participant:
     return _by_code(code, checkin_code)
 
 
+def participant_by_viewer_token(token: str) -> Participant:
+    return _by_code(token, viewer_token)
+
+
 def projector_valid(assembly: Assembly, token: str) -> bool:
-    return bool(token) and len(token) < 80 and constant_time_compare(projector_token(assembly),
-                                                                     token)
+    return isinstance(token, str) and 0 < len(token) < 80 and constant_time_compare(
+        projector_token(assembly), token)
+
+
+def may_view(assembly: Assembly, token: str) -> bool:
+    """Whether `token` may read what the hall sees of `assembly` (the live view, the agenda's
+    documents): the projector's link or a participant's viewer token of this assembly. Never
+    the personal link: that one stays out of query strings and so out of access logs."""
+    if projector_valid(assembly, token):
+        return True
+    if "-" not in (token or ""):
+        return False
+    try:
+        return participant_by_viewer_token(token).assembly_id == assembly.pk
+    except ValidationError:
+        return False
+
+
+def may_read_documents(assembly: Assembly, token: str) -> bool:
+    """Whether `?t=token` opens the agenda's documents: whoever may view, and for now the
+    personal link too (pages rendered before the viewer token linked the documents with it)."""
+    if may_view(assembly, token):
+        return True
+    try:
+        return participant_by_token(token).assembly_id == assembly.pk
+    except ValidationError:
+        return False
 
 
 def can_manage(user, assembly: Assembly) -> bool:
     return can(user, Perm.ASSEMBLY_MANAGE, assembly.organisation)
 
 
+def _of_organisation(user, assembly: Assembly) -> bool:
+    """Still of the assembly's organisation: a role there, or a live contact record."""
+    from mitmachen.core.models import RoleAssignment
+    from mitmachen.people.models import Contact
+
+    return RoleAssignment.objects.filter(
+        user=user, organisation=assembly.organisation_id).exists() or Contact.objects.filter(
+        user=user, organisation=assembly.organisation_id, erased_at__isnull=True).exists()
+
+
 def can_chair(user, assembly: Assembly) -> bool:
-    """The board, or whoever the assembly names as chair."""
-    return bool(getattr(user, "is_authenticated", False)) and (
-        assembly.chair_id == user.pk or can_manage(user, assembly))
+    """The board, or whoever the assembly names as chair — while the assembly is not closed and
+    they are still of the organisation: the rights end with the session or with leaving."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return can_manage(user, assembly) or (
+        assembly.chair_id == user.pk and assembly.status != Assembly.Status.CLOSED
+        and _of_organisation(user, assembly))
 
 
 def can_take_minutes(user, assembly: Assembly) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (
-        assembly.minute_taker_id == user.pk or can_chair(user, assembly))
+    """The minute-taker keeps the minutes after the assembly closed, until they are approved
+    (approved minutes change no more anyway), while still of the organisation."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return can_chair(user, assembly) or (
+        assembly.minute_taker_id == user.pk and _of_organisation(user, assembly))
 
 
 def staff_assembly(request, slug: str, pk: int, perm: str = Perm.ASSEMBLY_MANAGE,

@@ -63,12 +63,7 @@ def _token_valid(assembly_id: int, token: str) -> bool:
     if _granted.get(key, 0) > time.monotonic():
         return True
     assembly = Assembly.objects.filter(pk=assembly_id).only("pk", "projector_nonce").first()
-    valid = assembly is not None and access.projector_valid(assembly, token)
-    if not valid and "-" in token:
-        try:
-            valid = access.participant_by_token(token).assembly_id == assembly_id
-        except ValidationError:
-            valid = False
+    valid = assembly is not None and access.may_view(assembly, token)
     if valid:
         # Polling viewers would otherwise read the database once a second each. A revoked
         # link (new nonce) keeps showing the live view for at most GRANT_SECONDS.
@@ -88,7 +83,8 @@ def _staff_may_watch(user, assembly_id: int) -> bool:
 
 
 def viewer_allowed(request, assembly_id: int) -> bool:
-    """The projector's link, a participant's link of this assembly, or staff who run it."""
+    """The projector's link, a participant's viewer token of this assembly, or staff who run
+    it. Not the personal link: a query string ends up in every access log on the way."""
     return _token_valid(assembly_id, request.GET.get("t", "")) or _staff_may_watch(
         request.user, assembly_id)
 
@@ -423,7 +419,9 @@ def display(state: dict, words: dict, *, me: int | None = None, limit: int = 0,
     }
 
 
-def _live_context(assembly: Assembly, token: str, *, me: int | None, limit: int) -> dict:
+def _live_context(assembly: Assembly, viewer: str, *, me: int | None, limit: int) -> dict:
+    """`viewer` is the read-only token the page's live view polls with (projector's or
+    viewer_token), never a personal link."""
     got = livestate.cached(assembly.pk)
     if got is None:
         raise Http404
@@ -435,8 +433,8 @@ def _live_context(assembly: Assembly, token: str, *, me: int | None, limit: int)
         "state": state, "words": words, "version": version,
         "live": display(state, words, me=me, limit=limit, now_ms=int(now)), "limit": limit,
         "me": me or "", "speaker": state["speaker"], "server_now": now,
-        "events_url": reverse("assemblies:live_events", args=[assembly.pk]) + f"?t={token}",
-        "json_url": reverse("assemblies:live_json", args=[assembly.pk]) + f"?t={token}",
+        "events_url": reverse("assemblies:live_events", args=[assembly.pk]) + f"?t={viewer}",
+        "json_url": reverse("assemblies:live_json", args=[assembly.pk]) + f"?t={viewer}",
     }
 
 
@@ -487,13 +485,16 @@ def participant(request, token):
 def _participant_page(request, person, token, *, error: str = "", status: int = 200):
     assembly = Assembly.objects.select_related("event", "event__place", "organisation").get(
         pk=person.assembly_id)
-    live_context = _live_context(assembly, token, me=person.pk, limit=0)
+    viewer = access.viewer_token(person)
+    live_context = _live_context(assembly, viewer, me=person.pk, limit=0)
     state, words = live_context["state"], live_context["words"]
     # From the same document as the list, so the phone never contradicts itself.
     mine = [{"request": entry["request"], "kind_label": words["kind"].get(entry["kind"], "")}
             for entry in state["queue"] if entry["participant"] == person.pk]
     context = {
-        "assembly": assembly, "participant": person, "token": token, "error": error,
+        # token: for the page's own forms (in the path); viewer: for every ?t= it links to.
+        "assembly": assembly, "participant": person, "token": token, "viewer": viewer,
+        "error": error,
         "my_requests": mine, "agenda": selectors.agenda(assembly),
         "checkin_code": "" if person.present else access.checkin_code(person),
         "checkin_svg": "" if person.present else _checkin_svg(person),
@@ -538,7 +539,8 @@ def participant_speak(request, token):
 
 def _withdraw(person, request_id: str) -> str:
     request = SpeakerRequest.objects.filter(
-        pk=int(request_id) if request_id.isdigit() and len(request_id) < 19 else 0,
+        pk=int(request_id) if request_id.isascii() and request_id.isdigit()
+        and len(request_id) < 19 else 0,
         participant=person, status=SpeakerRequest.Status.WAITING).first()
     if request is None:
         raise ValidationError(_("You have no such request to speak waiting."))

@@ -122,8 +122,8 @@ def lead_time_problem(assembly: Assembly, at=None) -> str:
     """A sentence when inviting at `at` breaks the statutory lead time; "" when it is kept.
     Without `at`: measured from the last invitation sent (a member added and invited late makes
     the assembly late too), or from now when none has gone out."""
-    if at is not None:
-        sent = at
+    if at is not None or assembly.pk is None:
+        sent = at or timezone.now()
     else:
         from mitmachen.assemblies.models import Invitation
 

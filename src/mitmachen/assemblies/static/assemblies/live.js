@@ -4,6 +4,10 @@
  * clock` the server's time); falls back to polling live.json every second when EventSource is
  * missing, fails, or stays silent. The page was rendered on the server with the same text, so
  * nothing jumps when this starts. Data is written with textContent only, never as HTML.
+ *
+ * The two URLs come from the page (data-events-url, data-json-url). Their `?t=` is a read-only
+ * viewer token (or the projector's), never the personal link that can speak and vote: every
+ * poll lands in the access logs of the servers on the way.
  */
 (function () {
   "use strict";
@@ -31,6 +35,12 @@
   var lastMessage = Date.now();
   var polling = false;
   var stopped = false;
+
+  // The page's URL with the version this view shows (the server then answers 204 or skips it).
+  function versioned(attribute) {
+    var url = root.getAttribute(attribute) || "";
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + "v=" + encodeURIComponent(version);
+  }
 
   function part(name) {
     return document.querySelector('[data-live="' + name + '"]');
@@ -276,7 +286,7 @@
       return;
     }
     var request = new XMLHttpRequest();
-    request.open("GET", root.getAttribute("data-json-url") + "&v=" + encodeURIComponent(version));
+    request.open("GET", versioned("data-json-url"));
     request.setRequestHeader("Accept", "application/json");
     request.onload = function () {
       clockFrom(request.getResponseHeader("X-Server-Time"));
@@ -319,7 +329,7 @@
       startPolling();
       return;
     }
-    source = new EventSource(root.getAttribute("data-events-url") + "&v=" + encodeURIComponent(version));
+    source = new EventSource(versioned("data-events-url"));
     source.addEventListener("state", function (event) {
       heard();
       try {
