@@ -399,7 +399,7 @@ def test_marking_with_a_wrong_value_changes_nothing(world, login, assembly, valu
     rosa = voter(assembly, "Rosa")
     response = login("kassel_board").post(f"{base(assembly)}{rosa.pk}/", {"present": value},
                                           HTTP_HX_REQUEST="true")
-    assert "Choose “arrived” or “left”." in response.content.decode()
+    assert "Choose “Check in” or “Check out”." in response.content.decode()
     assert log_of(rosa) == []
 
 
@@ -557,3 +557,15 @@ def test_manual_code_entry(world, login, assembly, make_assembly):
     followed = client.get(f"{base(assembly)}code/", {"code": checkin_code(guest)}, follow=True)
     assert "This code is not valid for this assembly." in followed.content.decode()
     assert log_of(rosa) == [] and AttendanceEntry.objects.count() == 0
+
+
+def test_the_row_buttons_say_what_they_do(world, login, assembly):
+    rosa = voter(assembly, "Rosa")
+    client = login("kassel_events")
+    html = client.get(base(assembly), {"q": "rosa"}).content.decode()
+    row = html.split(f'id="participant-{rosa.pk}"')[1].split("</li>")[0]
+    assert "Check in</button>" in row and "Check out" not in row
+    html = client.post(f"{base(assembly)}{rosa.pk}/", {"present": "1"},
+                       HTTP_HX_REQUEST="true").content.decode()
+    assert "Check out</button>" in html and "Check in</button>" not in html
+    assert ">arrived<" not in html and ">left<" not in html

@@ -38,6 +38,19 @@ def ready(assembly):
     return assembly
 
 
+@pytest.fixture
+def login(login):
+    """The shared personas, with the pages in English (the language cookie: the app ignores
+    the browser's Accept-Language) so that messages can be compared."""
+
+    def _login(persona):
+        client = login(persona)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return _login
+
+
 def url(name, assembly, *extra):
     return reverse(f"assemblies:{name}", args=[assembly.organisation.slug, assembly.pk, *extra])
 
@@ -435,8 +448,7 @@ def test_proof_notices_a_changed_agenda(ready):
 
 def test_invitation_page_shows_plan_warning_and_preview(ready, login):
     Contact.objects.filter(first_name="Paul").update(email="")
-    response = login("kassel_board").get(url("invitation", ready),
-                                         HTTP_ACCEPT_LANGUAGE="en")
+    response = login("kassel_board").get(url("invitation", ready))
     assert response.status_code == 200
     body = response.content.decode()
     assert "4 voting members by e-mail" in body and "1 voting member by letter" in body
@@ -452,35 +464,31 @@ def test_page_warns_late_and_send_needs_the_box(world, make_assembly, login):
     assembly = make_assembly(days=5)
     services.item_create(assembly=assembly, title="Eröffnung", actor=None)
     client = login("kassel_board")
-    page = client.get(url("invitation", assembly), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(url("invitation", assembly)).content.decode()
     assert "the statutes require 21 days" in page and 'name="confirm_late"' in page
-    response = client.post(url("invitation_send", assembly), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url("invitation_send", assembly))
     assert response.status_code == 400 and "send anyway" in response.content.decode()
     assert not Invitation.objects.exists()
-    response = client.post(url("invitation_send", assembly), {"confirm_late": "on"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url("invitation_send", assembly), {"confirm_late": "on"})
     assert response.status_code == 302
     assert Invitation.objects.count() == 6
 
 
 def test_send_and_remind_through_the_page(ready, login):
     client = login("kassel_board")
-    response = client.post(url("invitation_send", ready), follow=True,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url("invitation_send", ready), follow=True)
     assert "Invitations sent: 5 by e-mail, 1 by letter." in response.content.decode()
-    response = client.post(url("invitation_send", ready), follow=True,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url("invitation_send", ready), follow=True)
     assert "has the invitation already" in response.content.decode()
     assert Invitation.objects.count() == 6
-    response = client.post(url("invitation_remind", ready), follow=True,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url("invitation_remind", ready), follow=True)
     assert "Reminders sent: 6." in response.content.decode()
     assert client.get(url("invitation_send", ready)).status_code == 405
 
 
 def test_send_refused_without_agenda_changes_nothing(assembly, login):
     response = login("kassel_board").post(url("invitation_send", assembly),
-                                          {"confirm_late": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+                                          {"confirm_late": "on"})
     assert response.status_code == 400 and "agenda is empty" in response.content.decode()
     assert not Invitation.objects.exists() and not Message.objects.exists()
 
@@ -490,7 +498,7 @@ def test_proof_page_and_csv(ready, login):
     Contact.objects.filter(first_name="Paul").update(email="")
     invitations.invitation_send(assembly=ready, actor=None)
     client = login("kassel_board")
-    page = client.get(url("invitation_proof", ready), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(url("invitation_proof", ready))
     body = page.content.decode()
     assert page.status_code == 200
     rosa = Invitation.objects.get(participant__name="Rosa Roth")
@@ -511,8 +519,7 @@ def test_proof_page_and_csv(ready, login):
 
 def test_letters_pdf_page(ready, login):
     client = login("kassel_board")
-    response = client.get(url("invitation_letters", ready), follow=True,
-                          HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(url("invitation_letters", ready), follow=True)
     assert "no letters to print" in response.content.decode()
     invitations.invitation_send(assembly=ready, actor=None)
     response = client.get(url("invitation_letters", ready))
@@ -520,8 +527,7 @@ def test_letters_pdf_page(ready, login):
     assert response.content.startswith(b"%PDF")
     bogus = client.get(url("invitation_letters", ready) + "?kind=bogus&order=postcode")
     assert bogus.status_code == 200 and bogus.content.startswith(b"%PDF")  # the invitations
-    response = client.get(url("invitation_letters", ready) + "?kind=reminder", follow=True,
-                          HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(url("invitation_letters", ready) + "?kind=reminder", follow=True)
     assert "no letters to print" in response.content.decode()  # no reminder yet
     response = client.post(url("invitation_letters_posted", ready), {"kind": "invitation"})
     assert response.status_code == 302
@@ -573,7 +579,79 @@ def test_another_organisations_assembly_is_404(ready, world, login, make_assembl
 def test_bad_letter_kind_is_refused(ready, login, kind):
     invitations.invitation_send(assembly=ready, actor=None)
     response = login("kassel_board").post(url("invitation_letters_posted", ready),
-                                          {"kind": kind}, follow=True,
-                                          HTTP_ACCEPT_LANGUAGE="en")
+                                          {"kind": kind}, follow=True)
     assert "Unknown kind of letter." in response.content.decode()
     assert Invitation.objects.get(channel=LETTER).message.status == Message.Status.QUEUED
+
+
+# --- the wording of the lead time and the reminder --------------------------------------------
+
+def test_before_any_invitation_the_lead_time_is_a_forecast(world, make_assembly, login):
+    assembly = make_assembly(days=10)
+    services.item_create(assembly=assembly, title="Eröffnung", actor=None)
+    client = login("kassel_board")
+    page = client.get(url("invitation", assembly)).content.decode()
+    assert "If you invite today, that is only 10 days ahead: the statutes require 21 days" in page
+    assert "Invited 10 days ahead" not in page
+    invitations.invitation_send(assembly=assembly, actor=None, confirm_late=True)
+    page = client.get(url("invitation", assembly)).content.decode()
+    # Once sent, the record: what happened, not what would.
+    assert "Invited 10 days ahead: the statutes require 21 days" in page
+    assert "If you invite today" not in page
+
+
+def test_late_invitations_for_members_added_later_need_the_box(ready, world, login):
+    invitations.invitation_send(assembly=ready, actor=None)
+    Assembly.objects.filter(pk=ready.pk).update(lead_days=60)  # as if now were too late
+    member(world.kassel, "Lotte", "Neu", email="lotte@example.org")
+    services.voters_build(assembly=ready, actor=None)
+    page = login("kassel_board").get(url("invitation", ready)).content.decode()
+    assert 'name="confirm_late"' in page and "If you invite today" in page
+
+
+def test_a_missed_reminder_is_a_warning(world, make_assembly, login):
+    assembly = make_assembly(days=2)  # the reminder was due a day ago (3 days ahead)
+    services.item_create(assembly=assembly, title="Eröffnung", actor=None)
+    invitations.invitation_send(assembly=assembly, actor=None, confirm_late=True,
+                                at=timezone.now() - timedelta(days=5))
+    client = login("kassel_board")
+    response = client.get(url("invitation", assembly))
+    page = response.content.decode()
+    assert response.context["reminder_state"] == "missed"
+    assert "but the reminder was not sent" in page and "goes out by itself" not in page
+    assert url("invitation_remind", assembly) in page  # it can still be sent by hand
+    invitations.reminder_send(assembly=assembly, actor=None)
+    response = client.get(url("invitation", assembly))
+    page = response.content.decode()
+    assert response.context["reminder_state"] == "sent"
+    assert "6 reminders sent so far." in page and "was not sent" not in page
+
+
+def test_invited_after_the_reminder_was_due_needs_no_reminder(world, make_assembly, login):
+    assembly = make_assembly(days=2)
+    services.item_create(assembly=assembly, title="Eröffnung", actor=None)
+    invitations.invitation_send(assembly=assembly, actor=None, confirm_late=True)
+    response = login("kassel_board").get(url("invitation", assembly))
+    assert response.context["reminder_state"] == "not_needed"
+    page = response.content.decode()
+    assert "No reminder is needed" in page and "was not sent" not in page
+    assert "goes out by itself" not in page
+
+
+def test_a_reminder_still_ahead_goes_out_by_itself(ready, login):
+    invitations.invitation_send(assembly=ready, actor=None)
+    response = login("kassel_board").get(url("invitation", ready))
+    assert response.context["reminder_state"] == "ahead"
+    assert "The reminder goes out by itself on" in response.content.decode()
+
+
+def test_the_printed_proof_is_compact(ready, login):
+    invitations.invitation_send(assembly=ready, actor=None)
+    rosa = Invitation.objects.get(participant__name="Rosa Roth")
+    body = login("kassel_board").get(url("invitation_proof", ready)).content.decode()
+    assert "@page { size: A4 landscape" in body and 'onclick="window.print()"' in body
+    digest = rosa.content_sha256
+    assert f'title="{digest}">{digest[:16]}…</code>' in body
+    assert f">{digest}<" not in body  # the full hash only in the title (and in the CSV)
+    assert '<td class="name">Rosa Roth</td>' in body
+    assert "hyphens: manual" in body

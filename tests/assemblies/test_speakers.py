@@ -34,6 +34,19 @@ def hall(assembly):
         for name in ["Rosa", "Clara", "Emma", "Karl", "August", "Paul"]})
 
 
+@pytest.fixture
+def login(login):
+    """The shared personas, with the pages in English (the language cookie: the app ignores
+    the browser's Accept-Language) so that messages can be compared."""
+
+    def _login(persona):
+        client = login(persona)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return _login
+
+
 def ask(hall, participant, kind=K.REGULAR, **kwargs):
     return speakers.speaker_request(item=hall.item, participant=participant, kind=kind, **kwargs)
 
@@ -492,7 +505,7 @@ def test_the_console_shows_the_queue_in_the_computed_order(hall, login):
     ask(hall, hall.august, K.PRO)
     ask(hall, hall.rosa)
     speakers.speaker_next(item=hall.item, actor=None)  # August, the speech for
-    page = login("kassel_board").get(url(hall), HTTP_ACCEPT_LANGUAGE="en")
+    page = login("kassel_board").get(url(hall))
     html = page.content.decode()
     assert "Aussprache zum Haushalt" in html
     assert html.index("Speaking now") < html.index("August Bebber") < html.index("Waiting (2)")
@@ -506,13 +519,12 @@ def test_next_end_extend_through_the_console(hall, login):
     board = login("kassel_board")
     ask(hall, hall.karl)
     ask(hall, hall.rosa)
-    response = board.post(url(hall, "next"), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = board.post(url(hall, "next"), follow=True)
     assert "Rosa Roth has the floor." in response.content.decode()
     assert speakers.current(hall.item).participant == hall.rosa
     board.post(url(hall, "extend"), {"seconds": "60"})
     assert ChairAction.objects.get().action == "extend:60"
-    response = board.post(url(hall, "extend"), {"seconds": "99999999999999999999999"},
-                          HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = board.post(url(hall, "extend"), {"seconds": "99999999999999999999999"}, follow=True)
     assert "Choose how much time to add." in response.content.decode()
     assert ChairAction.objects.count() == 1
     board.post(url(hall, "end"))
@@ -558,7 +570,7 @@ def test_a_request_of_another_assembly_cannot_be_decided_here(hall, login, make_
 def test_adding_someone_and_bad_choices(hall, login, make_assembly):
     board = login("kassel_board")
     response = board.post(url(hall, "add"), {"participant": hall.emma.pk, "kind": "regular"},
-                          HTTP_ACCEPT_LANGUAGE="en", follow=True)
+                          follow=True)
     assert "Emma Ihrig is on the list." in response.content.decode()
     request = hall.item.speakers.get()
     audit = AuditEntry.objects.filter(object_type="assemblies.speakerrequest").get()
@@ -569,7 +581,7 @@ def test_adding_someone_and_bad_choices(hall, login, make_assembly):
                  {"participant": "abc"}, {"participant": "9" * 40},
                  {"participant": hall.karl.pk, "kind": "filibuster"},
                  {"participant": hall.karl.pk, "kind": "regular\x00"}):
-        response = board.post(url(hall, "add"), data, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+        response = board.post(url(hall, "add"), data, follow=True)
         assert response.status_code == 200
         assert 'class="error"' in response.content.decode()
     assert hall.item.speakers.count() == 1
@@ -580,7 +592,7 @@ def test_closing_and_reopening_through_the_console(hall, login):
     board.post(url(hall, "close"), {"reason": ""})
     hall.item.refresh_from_db()
     assert hall.item.list_closed
-    response = board.post(url(hall, "reopen"), {"reason": ""}, HTTP_ACCEPT_LANGUAGE="en",
+    response = board.post(url(hall, "reopen"), {"reason": ""},
                           follow=True)
     assert "Give a reason for the record." in response.content.decode()
     hall.item.refresh_from_db()
@@ -598,7 +610,7 @@ def test_calling_an_item_from_the_console(hall, login, make_assembly):
     assert hall.assembly.current_item == second
     other = make_assembly(title="Zweite Versammlung")
     foreign = services.item_create(assembly=other, title="Fremd", actor=None)
-    response = board.post(url(hall, "call"), {"item": foreign.pk}, HTTP_ACCEPT_LANGUAGE="en",
+    response = board.post(url(hall, "call"), {"item": foreign.pk},
                           follow=True)
     assert "Choose an agenda item of this assembly." in response.content.decode()
     hall.assembly.refresh_from_db()
@@ -626,13 +638,66 @@ def test_the_polled_queue_answers_only_when_something_changed(hall, login):
 def test_the_console_without_a_current_item(assembly, login):
     services.item_create(assembly=assembly, title="Begrüßung", actor=None)
     board = login("kassel_board")
-    page = board.get(f"/staff/kassel/assemblies/{assembly.pk}/speakers/",
-                     HTTP_ACCEPT_LANGUAGE="en")
+    page = board.get(f"/staff/kassel/assemblies/{assembly.pk}/speakers/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "No agenda item is under discussion." in html
     assert "The assembly is not in session" in html
-    response = board.post(f"/staff/kassel/assemblies/{assembly.pk}/speakers/next/",
-                          HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = board.post(f"/staff/kassel/assemblies/{assembly.pk}/speakers/next/", follow=True)
     assert "Call an agenda item first." in response.content.decode()
 
+
+
+def test_a_speech_over_time_is_labelled_overtime(hall, login):
+    from django.utils import timezone
+
+    karl = ask(hall, hall.karl)
+    speakers.speaker_next(item=hall.item, actor=None)
+    board = login("kassel_board")
+    html = board.get(url(hall)).content.decode()
+    assert '<span class="speakers-timer-label">Time left</span>' in html
+    # Three minutes are allowed; he began four minutes ago.
+    SpeakerRequest.objects.filter(pk=karl.pk).update(
+        started_at=timezone.now() - timedelta(minutes=4))
+    html = board.get(url(hall)).content.decode()
+    assert '<span class="speakers-timer-label">Overtime</span>' in html
+    assert 'data-label-over="Overtime"' in html and 'class="speakers-timer overtime"' in html
+
+
+def test_the_console_links_to_the_projector_and_the_items_motions_and_votes(hall, login):
+    from mitmachen.assemblies import motions, votes
+    from mitmachen.assemblies.access import projector_token
+
+    motion = motions.motion_submit(assembly=hall.assembly, title="Mietenstopp", text="Wir.",
+                                   reasoning="", submitter=None, submitter_name="Vorstand",
+                                   actor=None, item=hall.item)
+    motions.motion_admit(motion=motion, actor=None)
+    vote = votes.vote_create(assembly=hall.assembly, motion=motion, method="open", actor=None)
+    elsewhere = services.item_create(assembly=hall.assembly, title="Anderes", actor=None)
+    other = motions.motion_submit(assembly=hall.assembly, title="Fremd", text="Wir.",
+                                  reasoning="", submitter=None, submitter_name="Vorstand",
+                                  actor=None, item=elsewhere)
+    html = login("kassel_board").get(url(hall)).content.decode()
+    staff = f"/staff/kassel/assemblies/{hall.assembly.pk}/"
+    assert f"/assembly/{hall.assembly.pk}/projector/{projector_token(hall.assembly)}/" in html
+    assert f"{staff}motions/{motion.pk}/" in html and f"{staff}motions/#vote-{vote.pk}" in html
+    assert f"{staff}motions/{other.pk}/" not in html  # not the item under discussion
+
+
+def test_a_closed_assemblys_console_is_a_record(hall, login):
+    karl = ask(hall, hall.karl)
+    ask(hall, hall.rosa)
+    speakers.speaker_next(item=hall.item, actor=None)
+    services.status_change(assembly=hall.assembly, status=Assembly.Status.CLOSED, actor=None)
+    board = login("kassel_board")
+    html = board.get(url(hall)).content.decode()
+    assert "Karl Lieb" in html and "the record of this assembly is final" in html
+    for action in ("call", "next", "end", "add", "close", "extend"):
+        assert url(hall, action) not in html, action
+    assert url(hall, "pin", karl.pk) not in html and url(hall, "remove", karl.pk) not in html
+    queue = board.get(url(hall, "queue")).content.decode()
+    assert url(hall, "extend") not in queue and url(hall, "pin", karl.pk) not in queue
+    response = board.post(url(hall, "pin", karl.pk), {"reason": "Nachfrage"}, follow=True)
+    assert "The assembly is closed; its record can no longer change." in response.content.decode()
+    karl.refresh_from_db()
+    assert karl.pinned is None

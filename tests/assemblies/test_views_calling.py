@@ -120,7 +120,9 @@ def test_the_chair_may_open_the_overview_and_the_agenda(assembly, world, login, 
 def test_the_chair_opens_the_session(assembly, world, login):
     services.assembly_update(assembly=assembly, actor=None,
                              data={"chair": world.users["kassel_events"]})
-    login("kassel_events").post(f"{base(assembly)}status/", {"status": "in_session"})
+    # Nobody was invited through the platform: opening needs the confirmation.
+    login("kassel_events").post(f"{base(assembly)}status/", {"status": "in_session",
+                                                             "confirm": "on"})
     assert Assembly.objects.get(pk=assembly.pk).status == "in_session"
 
 
@@ -317,19 +319,23 @@ def test_the_overview_shows_the_figures(assembly, login):
     quorum = response.context["quorum"]
     assert (quorum.eligible, quorum.present, quorum.required, quorum.met) == (6, 1, 1, True)
     assert response.context["guests"] == 1 and response.context["invitations"] == 0
-    assert [v for v, _label in response.context["next_statuses"]] == ["invited", "in_session"]
+    # "Invited" comes with sending the invitations, not with a button.
+    assert [v for v, _label in response.context["next_statuses"]] == ["in_session"]
+    assert 'value="invited"' not in response.content.decode()
     assert response.context["projector_token"]
 
 
 def test_status_buttons(assembly, login):
     client = login("kassel_board")
-    client.post(f"{base(assembly)}status/", {"status": "invited"})
-    assert Assembly.objects.get(pk=assembly.pk).status == "invited"
+    response = client.post(f"{base(assembly)}status/", {"status": "invited"}, follow=True)
+    assert "by sending the invitations" in messages_of(response)
+    assert Assembly.objects.get(pk=assembly.pk).status == "preparing"
     response = client.post(f"{base(assembly)}status/", {"status": "preparing"}, follow=True)
     assert "cannot go from" in messages_of(response)
     response = client.post(f"{base(assembly)}status/", {"status": "nonsense"}, follow=True)
     assert "Please choose a status" in messages_of(response)
-    client.post(f"{base(assembly)}status/", {"status": "in_session"})
+    client.post(f"{base(assembly)}status/", {"status": "in_session", "confirm": "on"})
+    assert Assembly.objects.get(pk=assembly.pk).status == "in_session"
     # Closing is for good: it needs the confirmation.
     response = client.post(f"{base(assembly)}status/", {"status": "closed"}, follow=True)
     assert "Please confirm" in messages_of(response)
@@ -390,12 +396,15 @@ def test_edit_refuses_bad_input(assembly, world, login, overrides, field):
 def test_edit_a_closed_assembly_is_refused(assembly, login):
     services.status_change(assembly=assembly, status="in_session", actor=None)
     services.status_change(assembly=assembly, status="closed", actor=None)
-    response = login("kassel_board").post(f"{base(assembly)}edit/",
-                                          edit_data(assembly, invitation_text="Neu"))
-    assert response.status_code == 200
-    with translation.override("en"):
-        assert "closed" in " ".join(response.context["form"].non_field_errors())
+    client = login("kassel_board")
+    response = client.post(f"{base(assembly)}edit/", edit_data(assembly, invitation_text="Neu"),
+                           follow=True)
+    assert response.redirect_chain == [(base(assembly), 302)]
+    assert "The assembly is closed; its record can no longer change." in messages_of(response)
     assert Assembly.objects.get(pk=assembly.pk).invitation_text == ""
+    page = client.get(f"{base(assembly)}edit/")
+    assert page.status_code == 200 and page.context["form"] is None
+    assert "<form method=\"post\" novalidate>" not in page.content.decode()
 
 
 # --- the agenda ------------------------------------------------------------------------------
@@ -696,3 +705,303 @@ def test_register_of_resolutions_newest_first_filtered_and_searched(world, login
     response = client.get("/staff/kassel/resolutions/?year=1999")
     assert errors_of(response, "year") and response.context["rows"] == []
     assert "Düsseldorfer" not in client.get("/staff/kassel/resolutions/").content.decode()
+
+
+# --- the overview: invited by sending, opening with a warning --------------------------------
+
+def an_agenda_and_invitations(assembly, **kwargs):
+    from mitmachen.assemblies import invitations
+
+    an_item(assembly, "Eröffnung")
+    invitations.invitation_send(assembly=assembly, actor=None, **kwargs)
+
+
+def test_opening_the_session_warns_when_nobody_was_invited(assembly, login):
+    client = login("kassel_board")
+    page = client.get(base(assembly))
+    assert "Nobody has been invited" in page.context["opening_warning"]
+    html = page.content.decode()
+    assert 'id="confirm-open"' in html and "Send the invitations" in html
+    response = client.post(f"{base(assembly)}status/", {"status": "in_session"}, follow=True)
+    assert "Nobody has been invited" in messages_of(response)
+    assert "Please confirm that the session is to be opened" in messages_of(response)
+    assert Assembly.objects.get(pk=assembly.pk).status == "preparing"
+    client.post(f"{base(assembly)}status/", {"status": "in_session", "confirm": "on"})
+    assert Assembly.objects.get(pk=assembly.pk).status == "in_session"
+
+
+def test_opening_the_session_after_a_late_invitation_warns_about_the_lead_time(
+        make_assembly, login):
+    late = make_assembly(days=10)
+    an_agenda_and_invitations(late, confirm_late=True)
+    client = login("kassel_board")
+    page = client.get(base(late))
+    assert [v for v, _label in page.context["next_statuses"]] == ["in_session"]
+    warning = page.context["opening_warning"]
+    assert "The lead time was not kept" in warning and "the statutes require 21 days" in warning
+    client.post(f"{base(late)}status/", {"status": "in_session"})
+    assert Assembly.objects.get(pk=late.pk).status == "invited"
+    client.post(f"{base(late)}status/", {"status": "in_session", "confirm": "on"})
+    assert Assembly.objects.get(pk=late.pk).status == "in_session"
+
+
+def test_opening_the_session_after_invitations_in_time_needs_no_confirmation(assembly, login):
+    an_agenda_and_invitations(assembly)
+    client = login("kassel_board")
+    page = client.get(base(assembly))
+    assert page.context["opening_warning"] == ""
+    assert 'id="confirm-open"' not in page.content.decode()
+    client.post(f"{base(assembly)}status/", {"status": "in_session"})
+    assert Assembly.objects.get(pk=assembly.pk).status == "in_session"
+
+
+# --- the statutes an invitation went out under ---------------------------------------------
+
+def test_the_statutes_are_fixed_once_the_invitations_went_out(assembly, login):
+    client = login("kassel_board")
+    fixed = ["lead_days", "reminder_days", "quorum_kind", "quorum_value"]
+    form = client.get(f"{base(assembly)}edit/").context["form"]
+    assert not any(form.fields[name].disabled for name in fixed)
+    an_agenda_and_invitations(assembly)
+    before = Assembly.objects.filter(pk=assembly.pk).values(*fixed).get()
+    page = client.get(f"{base(assembly)}edit/")
+    form = page.context["form"]
+    assert all(form.fields[name].disabled for name in fixed)
+    assert not form.fields["speaking_seconds"].disabled
+    html = page.content.decode()
+    assert "the invitations have gone out under this rule" in html
+    assert 'name="lead_days"' in html and "disabled" in html.split('name="lead_days"')[1][:200]
+    response = client.post(f"{base(assembly)}edit/", edit_data(
+        assembly, lead_days="7", reminder_days="0", quorum_kind="absolute", quorum_value="2",
+        speaking_seconds="120"))
+    assert response.status_code == 302
+    assert Assembly.objects.filter(pk=assembly.pk).values(*fixed).get() == before
+    assert Assembly.objects.get(pk=assembly.pk).speaking_seconds == 120
+
+
+# --- the lead time before any invitation: a forecast ----------------------------------------
+
+def test_before_inviting_the_lead_time_warning_is_a_forecast(make_assembly, login):
+    soon = make_assembly(days=10)
+    html = login("kassel_board").get(base(soon)).content.decode()
+    assert "If you invite today, that is only 10 days ahead" in html
+    assert "Invited 10 days ahead" not in html
+
+
+# --- the list: a closed assembly is over -----------------------------------------------------
+
+def test_a_closed_assembly_of_today_is_listed_under_past(make_assembly, login):
+    today = make_assembly(days=0, title="Heute beendet", members=[])
+    make_assembly(days=0, title="Heute offen", members=[])
+    close(today)
+    response = login("kassel_board").get("/staff/kassel/assemblies/")
+    sections = {key: [a.event.title for a in rows]
+                for key, _heading, rows in response.context["sections"]}
+    assert sections == {"upcoming": ["Heute offen"], "past": ["Heute beendet"]}
+
+
+# --- a closed assembly -----------------------------------------------------------------------
+
+def close(assembly):
+    services.status_change(assembly=assembly, status="in_session", actor=None)
+    services.status_change(assembly=assembly, status="closed", actor=None)
+    assembly.refresh_from_db()
+
+
+def test_a_closed_assembly_shows_its_record_without_edit_controls(assembly, login):
+    item = an_item(assembly, "Berichte")
+    an_item(assembly, "Wahlen")
+    services.status_change(assembly=assembly, status="in_session", actor=None)
+    services.item_call(assembly=assembly, item=item, actor=None)
+    services.status_change(assembly=assembly, status="closed", actor=None)
+    client = login("kassel_board")
+    pages = {path: client.get(f"{base(assembly)}{path}") for path in [
+        "", "agenda/", "participants/", "invitation/", "speakers/", "elections/"]}
+    for path, response in pages.items():
+        assert response.status_code == 200, path
+        assert "the record of this assembly is final" in response.content.decode(), path
+    detail, agenda = pages[""].content.decode(), pages["agenda/"].content.decode()
+    assert f"{base(assembly)}edit/" not in detail and 'name="status"' not in detail
+    assert "agenda/add/" not in agenda and f"agenda/{item.pk}/" not in agenda
+    assert 'name="direction"' not in agenda and "Actions" not in agenda
+    participants = pages["participants/"].content.decode()
+    assert "participants/build/" not in participants
+    assert "participants/guests/" not in participants
+    assert "invitation/send/" not in pages["invitation/"].content.decode()
+    console = pages["speakers/"].content.decode()
+    for action in ("call", "next", "end", "add", "close", "extend"):
+        assert f"speakers/{action}/" not in console, action
+    assert "Berichte" in console  # the record stays readable
+
+
+def test_open_assembly_pages_offer_the_edit_controls(assembly, login):
+    an_item(assembly, "Berichte")
+    an_item(assembly, "Wahlen")
+    client = login("kassel_board")
+    agenda = client.get(f"{base(assembly)}agenda/").content.decode()
+    assert "agenda/add/" in agenda and 'name="direction"' in agenda
+    assert "participants/build/" in client.get(f"{base(assembly)}participants/").content.decode()
+    assert "the record of this assembly is final" not in agenda
+
+
+CLOSED_POSTS = [
+    ("agenda/add/", {"title": "Neu", "kind": "discussion"}),
+    ("agenda/{item}/", {"title": "Neu", "kind": "discussion"}),
+    ("agenda/{item}/move/", {"direction": "down"}),
+    ("agenda/{item}/delete/", {}),
+    ("agenda/{item}/documents/", {"document-title": "Neu", "upload": True}),
+    ("agenda/documents/{doc}/delete/", {}),
+    ("participants/build/", {}),
+    ("participants/guests/", {"guest-name": "Mira Gast"}),
+    ("edit/", {"edit": True}),
+    ("status/", {"status": "in_session"}),
+]
+
+
+@pytest.mark.parametrize("page,data", CLOSED_POSTS)
+def test_changes_to_a_closed_assembly_are_refused_with_the_services_message(
+        assembly, world, login, page, data):
+    from .conftest import member
+
+    item = an_item(assembly, "Berichte")
+    an_item(assembly, "Wahlen")
+    document = a_document(item)
+    close(assembly)
+    member(world.kassel, "Lotte", "Neu")  # building the list would add her
+
+    def record():
+        return (list(assembly.items.values_list("pk", "title", "position")),
+                list(AgendaDocument.objects.values_list("pk", flat=True)),
+                list(assembly.participants.values_list("pk", flat=True)),
+                Assembly.objects.filter(pk=assembly.pk).values().get())
+
+    before = record()
+    data = dict(data)
+    if data.pop("upload", False):
+        data["document-file"] = SimpleUploadedFile("plan.pdf", PDF)
+    if data.pop("edit", False):
+        data = edit_data(assembly, invitation_text="Neu", lead_days="7")
+    url = base(assembly) + page.format(item=item.pk, doc=document.pk)
+    response = login("kassel_board").post(url, data, follow=True)
+    assert response.status_code == 200
+    expected = "cannot go from" if page == "status/" else \
+        "The assembly is closed; its record can no longer change."
+    assert expected in messages_of(response)
+    assert record() == before
+
+
+@pytest.mark.parametrize("page", ["agenda/add/", "agenda/{item}/"])
+def test_the_item_forms_of_a_closed_assembly_lead_back_to_the_agenda(assembly, login, page):
+    item = an_item(assembly, "Berichte")
+    close(assembly)
+    response = login("kassel_board").get(base(assembly) + page.format(item=item.pk),
+                                         follow=True)
+    assert response.redirect_chain[-1][0].startswith(f"{base(assembly)}agenda/")
+    assert "can no longer change" in messages_of(response)
+
+
+# --- the agenda: moving, the print button, links to the record -------------------------------
+
+def test_up_is_hidden_on_the_first_and_down_on_the_last(assembly, login):
+    a, b, c = an_item(assembly, "A"), an_item(assembly, "B"), an_item(assembly, "C")
+    only = an_item(assembly, "B1", parent=b)
+    response = login("kassel_board").get(f"{base(assembly)}agenda/")
+    assert {line["item"].title: (line["first"], line["last"])
+            for line in response.context["lines"]} == {
+        "A": (True, False), "B": (False, False), "B1": (True, True), "C": (False, True)}
+    html = response.content.decode()
+
+    def row(item):
+        return html.split(f'id="item-{item.pk}"')[1].split("</tr>")[0]
+
+    assert 'value="up"' not in row(a) and 'value="down"' in row(a)
+    assert 'value="up"' in row(b) and 'value="down"' in row(b)
+    assert 'value="up"' in row(c) and 'value="down"' not in row(c)
+    assert "/move/" not in row(only)
+
+
+def test_the_agenda_print_view_has_a_print_button(assembly, login):
+    an_item(assembly, "Eröffnung")
+    html = login("kassel_board").get(f"{base(assembly)}agenda/?print=1").content.decode()
+    assert 'onclick="window.print()"' in html
+
+
+def test_agenda_items_link_to_their_motions_votes_elections_and_speakers(assembly, login):
+    from mitmachen.assemblies import elections, motions, votes
+    from mitmachen.assemblies.models import Election
+
+    item = an_item(assembly, "Anträge")
+    other = an_item(assembly, "Wahlen")
+    motion = motions.motion_submit(assembly=assembly, title="Mietenstopp", text="Wir fordern.",
+                                   reasoning="", submitter=None, submitter_name="Vorstand",
+                                   actor=None, item=item)
+    motions.motion_admit(motion=motion, actor=None)
+    vote = votes.vote_create(assembly=assembly, motion=motion, method="open", actor=None)
+    election = elections.election_create(
+        assembly=assembly, title="Wahl des Vorstands", kind=Election.Kind.BOARD, seats=2,
+        reserved=Election.Reserved.ODD, min_share=50, fallback=Election.Fallback.VACANT,
+        method=Election.Method.SECRET, actor=None, item=other)
+    services.status_change(assembly=assembly, status="in_session", actor=None)
+    services.item_call(assembly=assembly, item=item, actor=None)
+    html = login("kassel_board").get(f"{base(assembly)}agenda/").content.decode()
+    first = html.split(f'id="item-{item.pk}"')[1].split("</tr>")[0]
+    second = html.split(f'id="item-{other.pk}"')[1].split("</tr>")[0]
+    assert f"{base(assembly)}motions/{motion.pk}/" in first
+    assert f"{base(assembly)}motions/#vote-{vote.pk}" in first
+    assert f"{base(assembly)}speakers/" in first  # under discussion
+    assert f"{base(assembly)}elections/{election.pk}/" in second
+    assert "speakers/" not in second and "motions/" not in second
+
+
+# --- links into the agenda and to the assembly -----------------------------------------------
+
+def test_a_motion_and_an_election_link_to_their_agenda_item(assembly, login):
+    from mitmachen.assemblies import elections, motions
+    from mitmachen.assemblies.models import Election
+
+    item = an_item(assembly, "Anträge")
+    motion = motions.motion_submit(assembly=assembly, title="Mietenstopp", text="Wir fordern.",
+                                   reasoning="", submitter=None, submitter_name="Vorstand",
+                                   actor=None, item=item)
+    election = elections.election_create(
+        assembly=assembly, title="Wahl des Vorstands", kind=Election.Kind.BOARD, seats=2,
+        reserved=Election.Reserved.ODD, min_share=50, fallback=Election.Fallback.VACANT,
+        method=Election.Method.SECRET, actor=None, item=item)
+    client = login("kassel_board")
+    anchor = f"{base(assembly)}agenda/#item-{item.pk}"
+    assert anchor in client.get(f"{base(assembly)}motions/{motion.pk}/").content.decode()
+    assert anchor in client.get(f"{base(assembly)}elections/{election.pk}/").content.decode()
+
+
+def test_register_entries_link_to_their_assembly_for_those_who_may_open_it(assembly, login):
+    Resolution.objects.create(organisation=assembly.organisation, assembly=assembly,
+                              number="2025/1", title="Mietenstopp", text="Beschlossen.",
+                              decided_on=date(2025, 5, 1), result="angenommen")
+    assert base(assembly) in login("kassel_board").get(
+        "/staff/kassel/resolutions/").content.decode()
+    # The treasurer reads the register but may not open the assembly: no link to a 403.
+    treasurer = login("kassel_treasurer").get("/staff/kassel/resolutions/").content.decode()
+    assert "Kreismitgliederversammlung" in treasurer and base(assembly) not in treasurer
+
+
+# --- narrow screens and the tab bar ----------------------------------------------------------
+
+def test_the_motions_table_stacks_into_labelled_cards_on_a_phone(assembly, login):
+    from mitmachen.assemblies import motions
+
+    motion = motions.motion_submit(assembly=assembly, title="Mietenstopp", text="Wir fordern.",
+                                   reasoning="", submitter=None, submitter_name="Vorstand",
+                                   actor=None)
+    motions.motion_submit(assembly=assembly, title="Änderung", text="Statt.", reasoning="",
+                          submitter=None, submitter_name="Rosa", actor=None, amends=motion)
+    html = login("kassel_board").get(f"{base(assembly)}motions/").content.decode()
+    assert "@media (max-width: 40rem)" in html and 'table class="motions"' in html
+    assert 'data-label="Submitted by">Vorstand<' in html
+    assert 'class="amendment"' in html and 'data-label="Submitted by">Rosa<' in html
+    assert 'tabindex="0" role="region"' in html
+
+
+def test_the_tabs_have_short_labels(assembly, login):
+    html = login("kassel_board").get(base(assembly)).content.decode()
+    tabs = html.split('class="tabs assembly-tabs')[1].split("</nav>")[0]
+    assert ">Motions</a>" in tabs and "Motions and votes" not in tabs

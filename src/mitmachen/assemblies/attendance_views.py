@@ -99,7 +99,7 @@ def attendance_mark(request, slug, pk, participant_pk):
         elif wanted == "0":
             participant = attendance.check_out(participant=participant, actor=request.user)
         else:
-            raise ValidationError(_("Choose “arrived” or “left”."))
+            raise ValidationError(_("Choose “Check in” or “Check out”."))
     except ValidationError as exc:
         error = text_of(exc)
         participant.refresh_from_db()

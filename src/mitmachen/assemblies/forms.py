@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mitmachen.assemblies.models import AgendaItem, Assembly, AssemblyRules, QuotaCategory
@@ -18,6 +18,9 @@ from mitmachen.events.models import Event
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 SHARE_TOO_HIGH = _("A share is a percentage: at most 100.")
+# The rules the members were invited under: the invitation states them (lead time, reminder,
+# quorum), so they stay as they were once it went out.
+INVITED_UNDER = ["lead_days", "reminder_days", "quorum_kind", "quorum_value"]
 
 
 def _local_input():
@@ -106,6 +109,15 @@ class AssemblyForm(_PeopleMixin, forms.ModelForm):
         for name in RULE_FIELDS:
             self.fields[name] = _rule_field(name)
         self._limit_people(organisation)
+        if self.instance.invited_at is not None:
+            # A disabled field keeps the stored value whatever is posted.
+            for name in INVITED_UNDER:
+                field = self.fields[name]
+                field.disabled = True
+                fixed = _("Fixed: the invitations have gone out under this rule, so it can "
+                          "no longer change for this assembly.")
+                field.help_text = format_lazy("{} {}", field.help_text, fixed) \
+                    if field.help_text else fixed
 
     def clean(self):
         super().clean()

@@ -22,6 +22,7 @@ from mitmachen.assemblies import invitations
 from mitmachen.assemblies.access import staff_assembly
 from mitmachen.assemblies.models import Assembly, Invitation, Participant
 from mitmachen.assemblies.services import lead_time_problem
+from mitmachen.assemblies.views import lead_forecast
 from mitmachen.core.audit import audit_read
 from mitmachen.core.errors import add_to_form, text_of
 from mitmachen.core.spreadsheets import CSV_TYPE, csv_bytes
@@ -63,9 +64,17 @@ def _page_context(request, assembly: Assembly, form: SendForm | None = None) -> 
     proof_rows = sent.filter(kind=Kind.INVITATION).select_related(
         "participant", "message").order_by("participant__name", "participant_id")
     open_for_sending = assembly.status in (Assembly.Status.PREPARING, Assembly.Status.INVITED)
+    reminded = sum(n for (k, _c), n in by_kind_channel.items() if k == Kind.REMINDER)
+    reminder_due = invitations.reminder_due_at(assembly)
+    invited = assembly.invited_at is not None
+    # Sending now (to whoever is still to be invited) needs the box ticked when it is late.
+    sending_late = lead_forecast(assembly) if open_for_sending and (
+        voters_email or voters_letter or guests) else ""
     return {
         "assembly": assembly, "organisation": assembly.organisation, "tab": "invitation",
-        "problem": lead_time_problem(assembly),
+        # What happened once invited; before that, what inviting today would mean.
+        "problem": lead_time_problem(assembly) if invited else sending_late,
+        "sending_late": sending_late,
         "plan": who, "voters_email": len(voters_email), "voters_letter": len(voters_letter),
         "guests_to_invite": guests, "already": len(who.already),
         "unreachable": who.unreachable, "preview": preview, "sample": sample,
@@ -73,14 +82,31 @@ def _page_context(request, assembly: Assembly, form: SendForm | None = None) -> 
         "has_items": assembly.items.exists(),
         "sent_email": by_kind_channel.get((Kind.INVITATION, Invitation.Channel.EMAIL), 0),
         "sent_letter": by_kind_channel.get((Kind.INVITATION, Invitation.Channel.LETTER), 0),
-        "reminded": sum(n for (k, _c), n in by_kind_channel.items() if k == Kind.REMINDER),
-        "reminder_due": invitations.reminder_due_at(assembly),
+        "reminded": reminded, "reminder_due": reminder_due,
+        "reminder_state": _reminder_state(assembly, reminder_due, reminded),
         "can_remind": assembly.status == Assembly.Status.INVITED
         and assembly.event.starts_at > timezone.now(),
         "letters_invitation": letters[Kind.INVITATION],
         "letters_reminder": letters[Kind.REMINDER],
         "page": Paginator(proof_rows, 50).get_page(request.GET.get("page")),
     }
+
+
+def _reminder_state(assembly: Assembly, due, reminded: int) -> str:
+    """What to say about the reminder: "none" (the statutes want none), "ahead" (it goes out by
+    itself), "missed" (its day has passed and members invited before it still wait for it),
+    "sent", or "not_needed" (nobody was invited before it was due: invitations sent after that
+    day say everything a reminder would; see invitations._reminder_recipients)."""
+    if due is None:
+        return "none"
+    if due > timezone.now():
+        return "ahead"
+    waiting = Invitation.objects.filter(
+        participant__assembly=assembly, kind=Kind.INVITATION, created_at__lt=due).exclude(
+        participant__invitations__kind=Kind.REMINDER).exists()
+    if waiting:
+        return "missed"
+    return "sent" if reminded else "not_needed"
 
 
 @login_required
@@ -225,7 +251,8 @@ def invitation_proof(request, slug, pk):
     rows = [{"row": row, "status": _status(row.invitation)} for row in proof.rows]
     return render(request, "assemblies/invitation_proof.html", {
         "assembly": assembly, "organisation": assembly.organisation, "tab": "invitation",
-        "proof": proof, "rows": rows, "problem": lead_time_problem(assembly),
+        "proof": proof, "rows": rows,
+        "problem": lead_time_problem(assembly) if assembly.invited_at else "",
         "now": timezone.now()})
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -18,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from mitmachen.assemblies import live, selectors, services, speakers
-from mitmachen.assemblies.access import staff_assembly
-from mitmachen.assemblies.models import AgendaItem, Participant, SpeakerRequest
+from mitmachen.assemblies.access import projector_token, staff_assembly
+from mitmachen.assemblies.models import AgendaItem, Assembly, Participant, SpeakerRequest, Vote
 from mitmachen.core.audit import audit_read
 from mitmachen.core.errors import add_to_form, text_of
 from mitmachen.core.validators import reject_nul
@@ -48,7 +49,9 @@ def _live_context(assembly, item) -> dict:
             "queue": speakers.queue(item) if item else [],
             "speech": speakers.speech(item) if item else None,
             "extra_time": EXTRA_TIME,
-            "version": live.current_version(assembly.pk)}
+            "version": live.current_version(assembly.pk),
+            # A closed assembly's list is a record: no controls left to use.
+            "closed": assembly.status == Assembly.Status.CLOSED}
 
 
 @login_required
@@ -68,6 +71,11 @@ def console(request, slug, pk):
         "history": speakers.history(item) if item else [],
         "in_session": assembly.status == assembly.Status.IN_SESSION,
         "reason_max": speakers.REASON_MAX,
+        "projector_token": projector_token(assembly),
+        # What the item under discussion is about: its motions and the votes on them.
+        "item_motions": list(item.motions.order_by("pk")) if item else [],
+        "item_votes": list(Vote.objects.filter(Q(item=item) | Q(motion__item=item))
+                           .distinct().order_by("pk")) if item else [],
     })
     return render(request, "assemblies/speakers.html", context)
 
@@ -78,7 +86,7 @@ def queue_partial(request, slug, pk):
     assembly, item = _base(request, slug, pk)
     known = request.GET.get("v", "")
     version = live.current_version(assembly.pk)
-    if known.isdigit() and int(known) == version:
+    if known.isascii() and known.isdigit() and int(known) == version:
         return HttpResponse(status=204)  # htmx keeps what it shows
     return render(request, "assemblies/speakers_queue.html",
                   {**_live_context(assembly, item), "poll": True})
@@ -105,7 +113,7 @@ def _text(request, name: str) -> str:
 
 def _pk(request, name: str) -> int | None:
     value = _text(request, name)
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 @login_required
@@ -191,6 +199,9 @@ def decide(request, slug, pk, request_id, action):
     assembly, _item = _base(request, slug, pk)
     speaker = get_object_or_404(SpeakerRequest.objects.select_related("item", "participant"),
                                 pk=request_id, item__assembly=assembly)
+    if assembly.status == Assembly.Status.CLOSED:
+        messages.error(request, _("The assembly is closed; its record can no longer change."))
+        return _console(request, assembly)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         service = speakers.speaker_pin if action == speakers.PIN else speakers.speaker_remove

@@ -8,6 +8,7 @@ another organisation's ids answer 404."""
 from __future__ import annotations
 
 import mimetypes
+from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib import messages
@@ -15,14 +16,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from mitmachen.assemblies import access, selectors, services
@@ -44,6 +45,7 @@ from mitmachen.assemblies.models import (
     Invitation,
     Participant,
     Resolution,
+    Vote,
 )
 from mitmachen.core.audit import audit_read
 from mitmachen.core.errors import add_to_form, text_of
@@ -55,6 +57,8 @@ from mitmachen.events import services as event_services
 from mitmachen.events.models import Event
 
 NOT_SAVED = gettext_lazy("Please correct the errors below. Nothing was saved.")
+# The services' own refusal (services.lock_open), said before a form of a closed assembly is read.
+CLOSED = gettext_lazy("The assembly is closed; its record can no longer change.")
 PER_PAGE = 50
 PRINT_MAX = 2000
 S = Assembly.Status
@@ -65,15 +69,50 @@ def _today_start():
     return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def lead_forecast(assembly: Assembly, now=None) -> str:
+    """Before any invitation: what inviting today would mean for the statutory lead time, as
+    a forecast ("If you invite today ..."); "" when today is early enough or the day is past.
+    The same count as services.lead_time_problem(assembly, at=now), which words what happened."""
+    starts = timezone.localdate(assembly.event.starts_at)
+    days = (starts - timezone.localdate(now or timezone.now())).days
+    if days < 0 or days >= assembly.lead_days:
+        return ""
+    by = formats.date_format(starts - timedelta(days=assembly.lead_days), "SHORT_DATE_FORMAT")
+    return ngettext(
+        "If you invite today, that is only %(days)d day ahead: the statutes require %(lead)d "
+        "days (invite by %(by)s).",
+        "If you invite today, that is only %(days)d days ahead: the statutes require %(lead)d "
+        "days (invite by %(by)s).", days) % {"days": days, "lead": assembly.lead_days, "by": by}
+
+
 def lead_warning(assembly: Assembly) -> str:
     """The lead-time warning where it means something: invitations sent too late, or an
-    assembly still in preparation whose date is already too near to invite in time. An
-    assembly past its date that was never invited through here has nothing to warn about."""
+    assembly still in preparation whose date is already too near to invite in time (said as a
+    forecast). An assembly past its date that was never invited through here has nothing to
+    warn about."""
     if assembly.invited_at is not None:
         return services.lead_time_problem(assembly)
     if assembly.status == S.PREPARING and assembly.event.starts_at >= timezone.now():
-        return services.lead_time_problem(assembly)
+        return lead_forecast(assembly)
     return ""
+
+
+def session_warning(assembly: Assembly, invitations: int) -> str:
+    """Why opening the session may be challenged: nobody was invited through this platform, or
+    the invitations broke the statutory lead time. "" when the invitation was in order."""
+    if not invitations:
+        return _("Nobody has been invited: no invitation was sent from the invitation page.")
+    problem = services.lead_time_problem(assembly)
+    return _("The lead time was not kept. %(problem)s") % {"problem": problem} if problem else ""
+
+
+def closed_refusal(request, assembly: Assembly, back):
+    """A closed assembly's record is final: refuse a change before any form is read, with the
+    services' own message. None while the assembly is open."""
+    if assembly.status != S.CLOSED:
+        return None
+    messages.error(request, CLOSED)
+    return back
 
 
 def _context(assembly: Assembly, tab: str, **extra) -> dict:
@@ -94,11 +133,11 @@ def _with_counts(queryset):
 def assembly_list(request, slug):
     organisation = staff_organisation(request, slug, Perm.ASSEMBLY_MANAGE)
     mine = Assembly.objects.filter(organisation=organisation)
-    upcoming = list(_with_counts(mine.filter(event__starts_at__gte=_today_start()))
-                    .order_by("event__starts_at", "pk"))
-    past = page_of(_with_counts(mine.filter(event__starts_at__lt=_today_start()))
-                   .order_by("-event__starts_at", "-pk"), request.GET.get("page"),
-                   selective=False, per_page=PER_PAGE)
+    # A closed assembly is over, even on its own day.
+    over = Q(event__starts_at__lt=_today_start()) | Q(status=S.CLOSED)
+    upcoming = list(_with_counts(mine.exclude(over)).order_by("event__starts_at", "pk"))
+    past = page_of(_with_counts(mine.filter(over)).order_by("-event__starts_at", "-pk"),
+                   request.GET.get("page"), selective=False, per_page=PER_PAGE)
     past_rows = list(past)
     for assembly in [*upcoming, *past_rows]:
         assembly.warning = lead_warning(assembly)
@@ -153,7 +192,9 @@ def resolutions(request, slug):
     found = found.order_by("-decided_on", "-pk")
     printing = request.GET.get("print") == "1"
     context = {"organisation": organisation, "form": form, "printing": printing,
-               "total": register.count()}
+               "total": register.count(),
+               # The entries link to their assembly for those who may open it.
+               "may_open_assemblies": can(request.user, Perm.ASSEMBLY_MANAGE, organisation)}
     if printing:
         context["rows"] = list(found[:PRINT_MAX])
     else:
@@ -169,7 +210,7 @@ def _warning_before_saving(organisation, starts_at) -> str:
     """The lead-time warning for an assembly not yet created, under today's statutes."""
     draft = Assembly(event=Event(starts_at=starts_at),
                      lead_days=services.rules_for(organisation).lead_days)
-    return services.lead_time_problem(draft)
+    return lead_forecast(draft)
 
 
 @login_required
@@ -217,17 +258,30 @@ def detail(request, slug, pk):
     # The chair runs the session: they open and close it here, without the board's role.
     assembly = access.staff_assembly(request, slug, pk, chair_ok=True)
     quorum = selectors.quorum(assembly)
+    invitations = _invitations(assembly)
+    statuses = _next_statuses(assembly)
     return render(request, "assemblies/detail.html", _context(
         assembly, "detail", quorum=quorum, warning=lead_warning(assembly),
         guests=assembly.participants.filter(kind=Participant.Kind.GUEST).count(),
-        invitations=Invitation.objects.filter(participant__assembly=assembly,
-                                              kind=Invitation.Kind.INVITATION).count(),
+        invitations=invitations,
         motions=assembly.motions.count(), elections=assembly.elections.count(),
         items=assembly.items.count(),
-        next_statuses=[(value, S(value).label)
-                       for value in services.NEXT_STATUSES[assembly.status]],
+        next_statuses=[(value, S(value).label) for value in statuses],
+        opening_warning=session_warning(assembly, invitations)
+        if S.IN_SESSION in statuses else "",
         projector_token=access.projector_token(assembly),
         may_manage=access.can_manage(request.user, assembly)))
+
+
+def _invitations(assembly: Assembly) -> int:
+    return Invitation.objects.filter(participant__assembly=assembly,
+                                     kind=Invitation.Kind.INVITATION).count()
+
+
+def _next_statuses(assembly: Assembly) -> list[str]:
+    """The statuses the overview offers. "Invited" is not among them: it comes with sending
+    the invitations (the invitation page); as a button it would only change the word."""
+    return [value for value in services.NEXT_STATUSES[assembly.status] if value != S.INVITED]
 
 
 @login_required
@@ -240,11 +294,23 @@ def status(request, slug, pk):
         messages.error(request, _("Please choose a status. Nothing was changed."))
         return back
     to_status = form.cleaned_data["status"]
+    if to_status == S.INVITED:
+        messages.error(request, _("An assembly is invited by sending the invitations on the "
+                                  "invitation page. Nothing was changed."))
+        return back
     if to_status == S.CLOSED and not form.cleaned_data["confirm"]:
         messages.error(request, _("Please confirm that the assembly is to be closed: its "
                                   "record can no longer change afterwards. Nothing was "
                                   "changed."))
         return back
+    if to_status == S.IN_SESSION and assembly.status in (S.PREPARING, S.INVITED) \
+            and not form.cleaned_data["confirm"]:
+        warning = session_warning(assembly, _invitations(assembly))
+        if warning:
+            messages.error(request, _("%(warning)s Please confirm that the session is to be "
+                                      "opened all the same. Nothing was changed.")
+                           % {"warning": warning})
+            return back
     try:
         services.status_change(assembly=assembly, status=to_status, actor=request.user)
     except ValidationError as exc:
@@ -258,6 +324,11 @@ def status(request, slug, pk):
 @login_required
 def edit(request, slug, pk):
     assembly = access.staff_assembly(request, slug, pk)
+    if assembly.status == S.CLOSED:
+        back = redirect("assemblies:detail", slug=slug, pk=pk)
+        if request.method == "POST":
+            return closed_refusal(request, assembly, back)
+        return render(request, "assemblies/edit.html", _context(assembly, "detail", form=None))
     # The form leaves its instance as it is (no _post_clean): the service compares with it.
     form = AssemblyForm(request.POST or None, instance=assembly,
                         organisation=assembly.organisation)
@@ -314,6 +385,28 @@ def _agenda_context(assembly: Assembly) -> dict:
             "overrun": bool(assembly.event.ends_at and ends > assembly.event.ends_at)}
 
 
+def _with_record(assembly: Assembly, lines: list[dict]) -> None:
+    """Each line gets what the session did with its item (motions, votes, elections) to link
+    to, and whether it can move up or down among its siblings."""
+    items = [line["item"] for line in lines]
+    prefetch_related_objects(items, "motions", "elections")
+    votes = defaultdict(list)
+    for vote in Vote.objects.filter(assembly=assembly).select_related("motion").order_by("pk"):
+        item_id = vote.item_id or (vote.motion.item_id if vote.motion else None)
+        if item_id:
+            votes[item_id].append(vote)
+    siblings = defaultdict(list)
+    for item in items:
+        siblings[item.parent_id].append(item.pk)
+    for line in lines:
+        item = line["item"]
+        line["motions"] = sorted(item.motions.all(), key=lambda m: m.pk)
+        line["votes"] = votes[item.pk]
+        line["elections"] = sorted(item.elections.all(), key=lambda e: e.pk)
+        line["first"] = siblings[item.parent_id][0] == item.pk
+        line["last"] = siblings[item.parent_id][-1] == item.pk
+
+
 @login_required
 @require_GET
 def agenda(request, slug, pk):
@@ -322,6 +415,8 @@ def agenda(request, slug, pk):
                        may_manage=access.can_manage(request.user, assembly))
     if request.GET.get("print") == "1":
         return render(request, "assemblies/agenda_print.html", context)
+    _with_record(assembly, context["lines"])
+    context["editable"] = context["may_manage"] and assembly.status != S.CLOSED
     return render(request, "assemblies/agenda.html", context)
 
 
@@ -337,9 +432,12 @@ def _back_to_agenda(slug, pk, item_pk=None):
 @login_required
 def item_add(request, slug, pk):
     assembly = access.staff_assembly(request, slug, pk)
+    refused = closed_refusal(request, assembly, _back_to_agenda(slug, pk))
+    if refused:
+        return refused
     initial = {}
     parent = request.GET.get("parent", "")
-    if parent.isdigit() and len(parent) < 12:
+    if parent.isascii() and parent.isdigit() and len(parent) < 12:
         initial["parent"] = AgendaItem.objects.filter(assembly=assembly, parent__isnull=True,
                                                       pk=int(parent)).first()
     form = ItemForm(request.POST or None, initial=initial, assembly=assembly)
@@ -371,6 +469,9 @@ def _item_page(request, assembly, item, form=None, document_form=None, status=20
 def item_edit(request, slug, pk, item_pk):
     assembly = access.staff_assembly(request, slug, pk)
     item = _item(assembly, item_pk)
+    refused = closed_refusal(request, assembly, _back_to_agenda(slug, pk, item.pk))
+    if refused:
+        return refused
     if request.method != "POST":
         return _item_page(request, assembly, item)
     form = ItemForm(request.POST, instance=item, assembly=assembly)
@@ -395,7 +496,10 @@ def item_move(request, slug, pk, item_pk):
     if direction is None:
         messages.error(request, _("Please choose up or down. Nothing was changed."))
     else:
-        services.item_move(item=item, direction=direction, actor=request.user)
+        try:
+            services.item_move(item=item, direction=direction, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, text_of(exc))
     return _back_to_agenda(slug, pk, item.pk)
 
 
@@ -419,6 +523,9 @@ def item_delete(request, slug, pk, item_pk):
 def document_add(request, slug, pk, item_pk):
     assembly = access.staff_assembly(request, slug, pk)
     item = _item(assembly, item_pk)
+    refused = closed_refusal(request, assembly, _back_to_agenda(slug, pk, item.pk))
+    if refused:
+        return refused
     form = DocumentForm(request.POST, request.FILES, prefix="document")
     if form.is_valid():
         try:
@@ -443,24 +550,25 @@ def document_delete(request, slug, pk, doc_pk):
     document = get_object_or_404(AgendaDocument.objects.select_related("item"), pk=doc_pk,
                                  item__assembly=assembly)
     title, item_pk = document.title, document.item_id
-    services.document_delete(document=document, actor=request.user)
+    try:
+        services.document_delete(document=document, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, text_of(exc))
+        return _back_to_agenda(slug, pk, item_pk)
     messages.success(request, _("“%(title)s” has been removed.") % {"title": title})
     return redirect(reverse("assemblies:item_edit", args=[slug, pk, item_pk]) + "#documents")
 
 
 @require_GET
 def document(request, slug, pk, doc_pk):
-    """A document of the agenda, for staff of the organisation and for participants through
-    their personal link (?t=). Always a download, with the type checked at upload."""
+    """A document of the agenda, for staff of the organisation and for whoever sees the hall
+    (?t=: a participant's viewer token, the projector's, or the personal link; see
+    access.may_read_documents). Always a download, with the type checked at upload."""
     assembly = get_object_or_404(Assembly.objects.select_related("organisation"), pk=pk,
                                  organisation__slug=slug)
     token = request.GET.get("t", "")
     if token:
-        try:
-            participant = access.participant_by_token(token)
-        except ValidationError:
-            raise Http404 from None
-        if participant.assembly_id != assembly.pk:
+        if not access.may_read_documents(assembly, token):
             raise Http404
     elif not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -494,7 +602,7 @@ def _participants_page(request, assembly, guest_form=None, status=200):
                what=f"participants of {assembly}"[:200])
     return render(request, "assemblies/participants.html", _context(
         assembly, "participants", page=page, search=search, query=query,
-        quorum=selectors.quorum(assembly),
+        quorum=selectors.quorum(assembly), closed=assembly.status == S.CLOSED,
         guests=assembly.participants.filter(kind=Participant.Kind.GUEST).count(),
         guest_form=guest_form or GuestForm(prefix="guest")), status=status)
 
@@ -527,6 +635,10 @@ def voters_build(request, slug, pk):
 @require_POST
 def guest_add(request, slug, pk):
     assembly = access.staff_assembly(request, slug, pk)
+    refused = closed_refusal(request, assembly,
+                             redirect("assemblies:participants", slug=slug, pk=pk))
+    if refused:
+        return refused
     form = GuestForm(request.POST, prefix="guest")
     if form.is_valid():
         try:
