@@ -112,7 +112,13 @@ def assembly_update(*, assembly: Assembly, data: dict, actor) -> Assembly:
         raise ValidationError({"reference_date": _(
             "The invitations have gone out: the reference date can no longer change.")})
     with transaction.atomic():
-        lock_open(assembly.pk)
+        locked = lock_open(assembly.pk)
+        fixed = {"lead_days", "reminder_days", "quorum_kind", "quorum_value"} & {
+            name for name, value in data.items() if value != getattr(locked, name)}
+        if fixed and locked.invited_at:
+            # The invitation was sent under these statutes; changing them would rewrite it.
+            raise ValidationError({sorted(fixed)[0]: _(
+                "The invitations have gone out: lead time, reminder and quorum are fixed.")})
         update_audited(instance=assembly, data=data, fields=ASSEMBLY_FIELDS, actor=actor)
         live.bump(assembly.pk)
     return assembly
@@ -158,7 +164,16 @@ def status_change(*, assembly: Assembly, status: str, actor) -> Assembly:
             locked.opened_at = now
         if status == Assembly.Status.CLOSED:
             locked.closed_at = now
-        locked.save(update_fields=["status", "opened_at", "closed_at", "updated_at"])
+            # A speech in progress and the item under discussion end with the assembly.
+            SpeakerRequest.objects.filter(item__assembly=locked,
+                                          status=SpeakerRequest.Status.SPEAKING).update(
+                status=SpeakerRequest.Status.DONE, ended_at=now)
+            if locked.current_item_id:
+                AgendaItem.objects.filter(pk=locked.current_item_id).update(
+                    status=AgendaItem.Status.DONE)
+                locked.current_item = None
+        locked.save(update_fields=["status", "opened_at", "closed_at", "current_item",
+                                   "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
                      changes={"status": [before, status]})
         live.bump(locked.pk)
