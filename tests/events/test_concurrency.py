@@ -120,7 +120,9 @@ def test_a_rush_respects_each_ticket_category(world):
                                              or taken[category_id] < limit[category_id])
         assert status == (S.CONFIRMED if fits else S.WAITING)
         taken[category_id] += fits
-    assert taken[reduced.pk] == 8 and sum(taken.values()) == 20
+    # How many reduced seats go depends on the interleaving (normal ones may fill the event
+    # first); the replay above checks each decision, this the limits.
+    assert taken[reduced.pk] <= 8 and sum(taken.values()) == 20
     assert_counters_match(event)
     assert_each_thread_in_order(results)
 

@@ -164,16 +164,12 @@ def status_change(*, assembly: Assembly, status: str, actor) -> Assembly:
             locked.opened_at = now
         if status == Assembly.Status.CLOSED:
             locked.closed_at = now
-            # A speech in progress and the item under discussion end with the assembly.
+            # A speech in progress ends with the assembly; the last item stays on the console
+            # as the record of where the assembly ended.
             SpeakerRequest.objects.filter(item__assembly=locked,
                                           status=SpeakerRequest.Status.SPEAKING).update(
                 status=SpeakerRequest.Status.DONE, ended_at=now)
-            if locked.current_item_id:
-                AgendaItem.objects.filter(pk=locked.current_item_id).update(
-                    status=AgendaItem.Status.DONE)
-                locked.current_item = None
-        locked.save(update_fields=["status", "opened_at", "closed_at", "current_item",
-                                   "updated_at"])
+        locked.save(update_fields=["status", "opened_at", "closed_at", "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=locked,
                      changes={"status": [before, status]})
         live.bump(locked.pk)
