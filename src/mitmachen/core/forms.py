@@ -84,3 +84,21 @@ class AuditFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("all"))] + list(AuditEntry.Action.choices)
+
+
+class TotpCodeForm(forms.Form):
+    """A six-digit code from the authenticator app; the check itself is in core/mfa.py."""
+
+    code = forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        max_length=32,
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "inputmode": "numeric", "size": 8,
+            "autocapitalize": "off", "spellcheck": "false",
+        }),
+    )
+
+    def __init__(self, *args, autofocus: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if autofocus:
+            self.fields["code"].widget.attrs["autofocus"] = True

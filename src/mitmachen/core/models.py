@@ -288,3 +288,34 @@ class Job(BaseModel):
             except (OSError, ValueError):
                 pass
         return self.done
+
+
+class TotpDevice(BaseModel):
+    """A user's authenticator app (TOTP, RFC 6238), the second factor at login (core/mfa.py).
+
+    `secret` and `confirmed_at` describe the device in use; `confirmed_at` is empty while a
+    first set-up awaits its first code. A replacement for a confirmed device waits in
+    `pending_secret`, so that the old app keeps working until the new one has proved itself.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(_("secret"), max_length=64)
+    pending_secret = models.CharField(_("secret awaiting confirmation"), max_length=64,
+                                      blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # The highest time step a code was accepted for: a code is good once only.
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self):
+        return f"TOTP · {self.user.email}"
+
+    @property
+    def setup_secret(self) -> str:
+        """The secret being set up, or "" when nothing awaits confirmation."""
+        if self.pending_secret:
+            return self.pending_secret
+        return self.secret if self.confirmed_at is None else ""

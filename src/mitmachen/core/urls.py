@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", views.login_code, name="login_code"),
+    path("accounts/two-factor/", views.mfa_setup, name="mfa_setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
@@ -46,5 +48,7 @@ urlpatterns = [
     path("accounts/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("staff/<slug:slug>/team/", views.team, name="team"),
     path("staff/<slug:slug>/team/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
+    path("staff/<slug:slug>/team/<int:user_pk>/two-factor/remove/", views.mfa_reset,
+         name="mfa_reset"),
     path("staff/<slug:slug>/audit/", views.audit, name="audit"),
 ]
