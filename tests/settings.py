@@ -26,3 +26,8 @@ else:
     # One test database per run, so that two runs at the same time (a developer's and CI's,
     # or parallel sessions) never drop each other's database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_mitmachen_{os.getpid()}"}
+
+# Each run keeps the reporting channel's shredding keys in its own temporary folder.
+import tempfile as _tempfile  # noqa: E402
+
+REPORTS_KEY_DIR = Path(_tempfile.mkdtemp(prefix="mitmachen-report-keys-"))

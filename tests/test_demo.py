@@ -167,3 +167,27 @@ def test_demo_assemblies_tell_seed_000_and_004(demo):
     assert duesseldorf.status == "closed" and duesseldorf.minutes.text
     late = Assembly.objects.get(event__title="Außerordentliche Kreismitgliederversammlung")
     assert lead_time_problem(late)
+
+
+def test_demo_reporting_channel_opens_with_the_published_factors(demo):
+    """Seed 004's contact point: the demo officer reads every report with the printed
+    passphrase, and last year's statistics have suppressed and published cells."""
+    from mitmachen.core.models import User
+    from mitmachen.organisations.models import Organisation
+    from mitmachen.reports import access, selectors, services
+    from mitmachen.reports.demo import DEMO_PASSPHRASE, OFFICER
+    from mitmachen.reports.models import Report
+
+    officer = User.objects.get(email=OFFICER)
+    duesseldorf = Organisation.objects.get(slug="die-linke-duesseldorf")
+    private = access.private_key_open(user=officer, passphrase=DEMO_PASSPHRASE)
+    reports = Report.objects.filter(organisation=duesseldorf)
+    assert {r.status for r in reports} == {"new", "in_progress", "measures", "closed"}
+    texts = [services.report_open(report=r, officer=officer, private_key=private)
+             for r in reports]
+    assert any(m["from_reporter"] for opened in texts for m in opened.messages)
+    from django.utils import timezone
+
+    table = selectors.statistics(organisation=duesseldorf, year=timezone.localdate().year - 1)
+    cells = [cell for row in table["rows"] for cell in row["cells"]]
+    assert 5 in cells and None in cells and all(c is None or c >= 3 for c in cells)

@@ -68,6 +68,14 @@ STAFF_PAGES = {
         "/staff/{slug}/assemblies/{assembly}/elections/{election}/print/",
         "/staff/{slug}/assemblies/{assembly}/minutes/",
     ]},
+    # The reporting channel: anti-discrimination officers only, none of the Kassel roles.
+    **{page: set() for page in [
+        "/staff/{slug}/reports/", "/staff/{slug}/reports/setup/",
+        "/staff/{slug}/reports/unlock/", "/staff/{slug}/reports/passphrase/",
+        "/staff/{slug}/reports/access/", "/staff/{slug}/reports/settings/",
+        "/staff/{slug}/reports/statistics/", "/staff/{slug}/reports/1/",
+        "/staff/{slug}/reports/1/files/1/",
+    ]},
 }
 ASSEMBLY_KEYS = ("assembly", "item", "motion", "vote", "election")
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "mitmachen.events",
     "mitmachen.messaging",
     "mitmachen.assemblies",
+    "mitmachen.reports",
     "mitmachen.api",
 ]
 
@@ -120,6 +121,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# The reporting channel's shredding keys: outside the database and its backups (decision 0020).
+REPORTS_KEY_DIR = Path(env_str("MITMACHEN_REPORTS_KEY_DIR", str(VAR_DIR / "report-keys")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("mitmachen.events.urls")),
     path("", include("mitmachen.messaging.urls")),
     path("", include("mitmachen.assemblies.urls")),
+    path("", include("mitmachen.reports.urls")),
     path("", include("mitmachen.core.urls")),
 ]
 

@@ -5,6 +5,8 @@ from openapi_spec_validator import validate
 
 from mitmachen.core.models import AuditEntry
 from mitmachen.organisations.models import Organisation, Place
+from tests.reports.conftest import PASSPHRASE as REPORT_PASSPHRASE
+from tests.reports.conftest import code_for as report_code
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +90,7 @@ def events_world(people_world):
 
 # Paths of the assemblies API: only their rows need the assemblies below (four assemblies per
 # test would slow every other row of the table down).
+REPORTS = "/api/v1/reports/"
 ASSEMBLY_PARTS = ("/assembl", "/agenda-items", "/participants/", "/speaker-requests", "/motions",
                   "/votes", "/elections", "/candidates", "/resolutions")
 
@@ -208,6 +211,30 @@ def assemblies_world(events_world, request):
                                          method="cards", actor=None)
     world.fremd_election, world.fremd_candidate = election(
         "Liste", "paper", "Ida", "flinta", assembly=world.fremd_assembly)
+    return world
+
+
+@pytest.fixture(autouse=True)
+def reports_world(assemblies_world, request):
+    """Düsseldorf's reporting channel: its officer with two factors, a key pair and the key
+    unlocked (the unlock token in world.unlock_headers, sent with every token of the report
+    rows), and one report with a file."""
+    world = assemblies_world
+    operation = getattr(getattr(request.node, "callspec", None), "params", {}).get("operation")
+    if operation is None or not operation[1].startswith(REPORTS):
+        return world
+    from mitmachen.reports import services as reports
+    from mitmachen.reports.api import unlock_store
+    from tests.reports.conftest import make_officer, pdf
+
+    officer = world.users["duesseldorf_officer"]
+    private_key = make_officer(officer)
+    world.report, _receipt = reports.report_submit(
+        organisation=world.duesseldorf, what="Vorfall beim Infostand", wish="advice",
+        files=[pdf()])
+    world.report_file = world.report.attachments.get()
+    token, _until = unlock_store(user=officer, private_key=private_key)
+    world.unlock_headers = {"HTTP_X_REPORTS_UNLOCK": token}
     return world
 
 
@@ -610,6 +637,39 @@ OPERATIONS = {
     ("post", "/api/v1/assemblies/{assembly_id}/me/motions/{motion_id}/withdraw"):
         (lambda w: f"/api/v1/assemblies/{w.assembly.pk}/me/motions/{w.own_motion.pk}/"
                    "withdraw", None, False, "duesseldorf_member", None),
+    # the reporting channel: Düsseldorf's officer only (see reports_world), the board never
+    ("post", "/api/v1/reports/{slug}/unlock"):
+        (lambda w: "/api/v1/reports/duesseldorf/unlock",
+         lambda w: {"passphrase": REPORT_PASSPHRASE,
+                    "code": report_code(w.users["duesseldorf_officer"])}, False,
+         "duesseldorf_officer", "duesseldorf_board"),
+    ("post", "/api/v1/reports/{slug}/lock"):
+        (lambda w: "/api/v1/reports/duesseldorf/lock", None, False, "duesseldorf_officer",
+         "duesseldorf_board"),
+    ("get", "/api/v1/reports/{slug}"):
+        (lambda w: "/api/v1/reports/duesseldorf", None, False, "duesseldorf_officer",
+         "duesseldorf_board"),
+    ("get", "/api/v1/reports/{slug}/statistics"):
+        (lambda w: "/api/v1/reports/duesseldorf/statistics", None, False,
+         "duesseldorf_officer", "duesseldorf_admin"),
+    ("get", "/api/v1/reports/{slug}/{number}"):
+        (lambda w: f"/api/v1/reports/duesseldorf/{w.report.number}", None, False,
+         "duesseldorf_officer", "duesseldorf_board"),
+    ("patch", "/api/v1/reports/{slug}/{number}"):
+        (lambda w: f"/api/v1/reports/duesseldorf/{w.report.number}",
+         {"status": "in_progress", "reason": "Gespräch vereinbart"}, False,
+         "duesseldorf_officer", "duesseldorf_admin"),
+    ("post", "/api/v1/reports/{slug}/{number}/messages"):
+        (lambda w: f"/api/v1/reports/duesseldorf/{w.report.number}/messages",
+         {"text": "Danke für deine Meldung."}, False, "duesseldorf_officer",
+         "duesseldorf_board"),
+    ("post", "/api/v1/reports/{slug}/{number}/entries"):
+        (lambda w: f"/api/v1/reports/duesseldorf/{w.report.number}/entries",
+         {"kind": "note", "text": "Rückruf am Montag"}, False, "duesseldorf_officer",
+         "duesseldorf_mentoring"),
+    ("get", "/api/v1/reports/{slug}/{number}/files/{file_id}"):
+        (lambda w: f"/api/v1/reports/duesseldorf/{w.report.number}/files/{w.report_file.pk}",
+         None, False, "duesseldorf_officer", "duesseldorf_board"),
 }
 
 # The same operation aimed at Düsseldorf, for the "another organisation's id" check.
@@ -712,6 +772,17 @@ FOREIGN = {
        lambda w, part=part: f"/api/v1/assemblies/{w.fremd_assembly.pk}/me/motions/"
                             f"{w.fremd_motion.pk}/{part}"
        for part in ["support", "withdraw"]},
+    # Düsseldorf's officer on Kassel's reporting channel.
+    "/api/v1/reports/{slug}": lambda w: "/api/v1/reports/kassel",
+    **{f"/api/v1/reports/{{slug}}/{part}":
+       lambda w, part=part: f"/api/v1/reports/kassel/{part}"
+       for part in ["unlock", "lock", "statistics"]},
+    "/api/v1/reports/{slug}/{number}": lambda w: f"/api/v1/reports/kassel/{w.report.number}",
+    **{f"/api/v1/reports/{{slug}}/{{number}}/{part}":
+       lambda w, part=part: f"/api/v1/reports/kassel/{w.report.number}/{part}"
+       for part in ["messages", "entries"]},
+    "/api/v1/reports/{slug}/{number}/files/{file_id}":
+        lambda w: f"/api/v1/reports/kassel/{w.report.number}/files/{w.report_file.pk}",
 }
 
 
@@ -740,18 +811,20 @@ def test_who_may_and_who_may_not(world, client, token_for, operation):
         return
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "unauthenticated"
+    # The reporting channel also needs the officer's unlock token; it opens nothing for others.
+    extra = getattr(world, "unlock_headers", {})
     if refused:
-        response = _json(client, method, url(world), token_for(refused), body)
+        response = _json(client, method, url(world), {**token_for(refused), **extra}, body)
         assert response.status_code == 403, response.content
         assert response.json()["error"]["code"] == "forbidden"
     if path in FOREIGN:
-        headers = token_for(allowed)
+        headers = {**token_for(allowed), **extra}
         before = AuditEntry.objects.count()
         response = _json(client, method, FOREIGN[path](world), headers, body)
         assert response.status_code == 404, response.content
         assert response.json()["error"]["code"] == "not_found"
         assert AuditEntry.objects.count() == before
-    response = _json(client, method, url(world), token_for(allowed), body)
+    response = _json(client, method, url(world), {**token_for(allowed), **extra}, body)
     assert response.status_code in (200, 201, 202, 204), response.content
 
 

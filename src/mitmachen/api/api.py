@@ -78,6 +78,7 @@ def _register_routers():
     from mitmachen.groups.api import router as groups_router
     from mitmachen.organisations.api import router as organisations_router
     from mitmachen.people.api import router as people_router
+    from mitmachen.reports.api import router as reports_router
 
     api.add_router("/", core_router)
     api.add_router("/", organisations_router)
@@ -85,6 +86,7 @@ def _register_routers():
     api.add_router("/", groups_router)
     api.add_router("/", events_router)
     api.add_router("/", assemblies_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

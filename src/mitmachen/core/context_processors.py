@@ -24,6 +24,7 @@ def navigation(request):
         (Perm.MAILING_SEND, _("Mailings"), "messaging:mailing_list"),
         (Perm.ASSEMBLY_MANAGE, _("Assemblies"), "assemblies:list"),
         (Perm.RESOLUTION_VIEW, _("Resolutions"), "assemblies:resolutions"),
+        (Perm.REPORT_HANDLE, _("Reports"), "reports:inbox"),
         (Perm.ORGANISATION_CHANGE, _("Public page"), "organisations:profile_edit"),
         (Perm.PLACE_CHANGE, _("Places"), "organisations:places"),
         (Perm.TEAM_VIEW, _("Team and roles"), "core:team"),

@@ -152,6 +152,13 @@ class DemoLoader:
 
             DemoAssemblies(self.actor).load()
             self.say("Demo assemblies loaded.")
+        from mitmachen.reports.models import Report
+
+        if not Report.objects.filter(organisation__slug="die-linke-duesseldorf").exists():
+            from mitmachen.reports.demo import DemoReports
+
+            DemoReports(self.actor).load()
+            self.say("Demo reports loaded.")
         self.say("Demo data is ready.")
 
     def kassel_districts(self) -> Municipality:

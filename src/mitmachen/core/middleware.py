@@ -45,7 +45,9 @@ SECRET_ROUTES = {"events:personal", "events:feed_personal", "messaging:unsubscri
                  "assemblies:participant_voting", "assemblies:participant_vote",
                  "assemblies:participant_motions", "assemblies:participant_election",
                  "assemblies:checkin_code", "assemblies:projector", "assemblies:live_json",
-                 "assemblies:live_events"}
+                 "assemblies:live_events",
+                 # A reporter's download: the attachment's number is nobody's business.
+                 "reports:follow_up_file"}
 
 
 def _loggable_path(request) -> str:

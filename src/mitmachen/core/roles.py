@@ -40,6 +40,7 @@ class Perm:
     ASSEMBLY_MANAGE = "assembly.manage"
     ASSEMBLY_CHECKIN = "assembly.checkin"
     RESOLUTION_VIEW = "resolution.view"
+    REPORT_HANDLE = "report.handle"
 
 
 ALL_ROLES = frozenset(Role)
@@ -70,6 +71,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     Perm.ASSEMBLY_CHECKIN: frozenset({Role.BOARD, Role.EVENT_ORGANISER}),
     Perm.RESOLUTION_VIEW: frozenset({Role.BOARD, Role.ADMINISTRATOR, Role.GROUP_COORDINATOR,
                                      Role.EVENT_ORGANISER, Role.TREASURER}),
+    # The reporting channel: officers only. No other role implies it, administrators included.
+    Perm.REPORT_HANDLE: frozenset({Role.ANTIDISCRIMINATION_OFFICER}),
 }
 
 

@@ -29,4 +29,9 @@ def logins_text() -> str:
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {email:<46} {role.label} · {slug}" for email, slug, role in DEMO_LOGINS]
     lines.append(f"  {MEMBER_LOGIN:<46} member (no staff role) · die-linke-kassel")
+    from mitmachen.reports.demo import DEMO_PASSPHRASE, DEMO_TOTP_SECRET, OFFICER
+
+    lines += ["", f"The reporting channel ({OFFICER}) asks for a code from an authenticator app",
+              f"  (secret {DEMO_TOTP_SECRET}; or `.venv/bin/mitmachen demo_code` prints the",
+              f"  current one) and the passphrase {DEMO_PASSPHRASE}."]
     return "\n".join(lines)
