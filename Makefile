@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/assemblies_votes.py
 	$(BIN)/python bench/assemblies_live.py
+	$(BIN)/python bench/mentoring.py
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/contacts.py; \
 	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mitmachen_bench $(BIN)/python bench/messaging.py; \
