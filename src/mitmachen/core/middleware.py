@@ -47,7 +47,11 @@ SECRET_ROUTES = {"events:personal", "events:feed_personal", "messaging:unsubscri
                  "assemblies:checkin_code", "assemblies:projector", "assemblies:live_json",
                  "assemblies:live_events",
                  # A reporter's download: the attachment's number is nobody's business.
-                 "reports:follow_up_file"}
+                 "reports:follow_up_file",
+                 # A mentee's or mentor's personal mentoring page.
+                 "mentoring:personal", "mentoring:answer", "mentoring:meeting",
+                 "mentoring:goal", "mentoring:note", "mentoring:feedback",
+                 "mentoring:profile", "mentoring:withdraw"}
 
 
 def _loggable_path(request) -> str:

@@ -146,7 +146,12 @@ def grant(*, organisation, granter: User, private_key: bytes, officer: User) -> 
         rows = ReportKey.objects.filter(officer=granter, report__organisation=organisation
                                         ).exclude(report_id__in=have).select_related("report")
         for row in rows:
-            key = crypto.unwrap(private_key, bytes(row.wrapped))
+            try:
+                key = crypto.unwrap(private_key, bytes(row.wrapped))
+            except crypto.DecryptionError:
+                # Not the granter's key (a session unlocked before a key reset): refuse the
+                # whole grant, as report_key does, rather than fail with a server error.
+                raise PermissionDenied from None
             ReportKey.objects.create(report=row.report, officer=officer, granted_by=granter,
                                      wrapped=crypto.wrap_for(bytes(target.public_key), key))
             granted += 1

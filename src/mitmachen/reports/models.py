@@ -48,6 +48,7 @@ class ChannelSettings(BaseModel):
     introduction = models.TextField(
         _("introduction on the report form"), blank=True, max_length=4000,
         help_text=_("Who reads reports and what happens next. No personal data of reporters."))
+    last_number = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("reporting channel settings")

@@ -193,8 +193,11 @@ def report_submit(*, organisation, what, when="", where="", who="", wish="", cat
     with transaction.atomic():
         settings_row = ChannelSettings.objects.select_for_update().get_or_create(
             organisation=organisation)[0]
-        number = (Report.objects.filter(organisation=organisation).aggregate(n=Max("number"))
-                  ["n"] or 0) + 1
+        # A counter, not the highest existing number: a deleted report's number never returns.
+        number = max(settings_row.last_number, Report.objects.filter(
+            organisation=organisation).aggregate(n=Max("number"))["n"] or 0) + 1
+        settings_row.last_number = number
+        settings_row.save(update_fields=["last_number", "updated_at"])
         report = Report(organisation=organisation, number=number, category=category,
                         received_on=today, last_activity_on=today,
                         expires_on=today + timedelta(days=settings_row.retention_days),
