@@ -126,3 +126,35 @@ def test_password_reset_lifts_the_lock_and_is_audited(world, client,
         world.users["kassel_board"].pk), changes__has_key="password").exists()
     client.post("/accounts/login/", {"username": "kassel_board@example.org", "password": new})
     assert "_auth_user_id" in client.session
+
+
+def test_a_login_lock_lasts_the_whole_window_in_the_database_cache(world, client):
+    """The database cache's incr resets a key to its default timeout of five minutes; the
+    throttle must keep the fifteen-minute window after every further failure."""
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from mitmachen.core import throttle
+
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="198.51.100.9")
+    for _ in range(3):
+        throttle.record_failure(request, "nobody@example.org")
+    key = throttle._keys(request, "nobody@example.org")[1]
+    if hasattr(cache, "_base_set"):  # the database cache: read the row's expiry
+        from django.db import connection
+        from django.utils import timezone
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT expires FROM mitmachen_cache WHERE cache_key = %s",
+                           [cache.make_and_validate_key(key)])
+            expires = cursor.fetchone()[0]
+        if isinstance(expires, str):  # SQLite hands back text
+            from datetime import datetime
+
+            expires = datetime.fromisoformat(expires)
+        if timezone.is_naive(expires):
+            from datetime import UTC
+
+            expires = expires.replace(tzinfo=UTC)
+        assert (expires - timezone.now()).total_seconds() > 10 * 60
+    assert cache.get(key) == 3

@@ -34,6 +34,10 @@ def _bump(key: str) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, WINDOW)
+        else:
+            # The database cache's incr rewrites the row with the default timeout (5 minutes):
+            # the window runs again from the latest failure.
+            cache.touch(key, WINDOW)
 
 
 def record_failure(request, email: str) -> None:
