@@ -4,8 +4,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser import assemblies_world, events_world
-from tests.browser.conftest import login_with_session
+from tests.browser import assemblies_world, events_world, reports_world
+from tests.browser.conftest import PHONE, login_with_session
 
 pytestmark = pytest.mark.browser
 
@@ -207,3 +207,28 @@ def test_hall_and_phone_pages_have_no_serious_violations(
     if name == "phone":  # the phone's voting panel loads after the page
         expect(page.locator("#voting-panel")).to_be_attached()
     _assert_accessible(page, path)
+
+
+# The reporting channel (Düsseldorf's, with a whole case): the reporter's pages in each state
+# (the form, sent empty, the receipt, the follow-up, a wrong receipt, the conversation) and the
+# officer's pages, unlocked, with the two-factor pages before them. On a desktop, and on a
+# 360 px phone, where the page must not scroll sideways either.
+REPORT_PAGES = [*reports_world.PUBLIC_PAGES, *reports_world.OFFICER_PAGES]
+
+
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_report_pages_have_no_serious_violations(
+    transactional_db, live_server, world, page, name
+):
+    reports_world.open_report_page(page, live_server.url, world, name)
+    _assert_accessible(page, f"{page.url} ({name})")
+
+
+@pytest.mark.parametrize("name", REPORT_PAGES)
+def test_report_pages_fit_a_phone_without_serious_violations(
+    transactional_db, live_server, world, new_context, name
+):
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    reports_world.open_report_page(page, live_server.url, world, name)
+    reports_world.fits_phone(page, name)
+    _assert_accessible(page, f"{page.url} ({name}, phone)")

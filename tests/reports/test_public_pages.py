@@ -49,7 +49,7 @@ def form_data(**fields):
 def private(response):
     """The headers every reporter page sends, and no session cookie."""
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     return response
 

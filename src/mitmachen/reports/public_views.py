@@ -1,15 +1,18 @@
 """The reporter's pages: a report without an account, and the follow-up with the receipt.
 
 What these pages promise (issue 7), and how:
-- No account, no session: nothing here reads or writes `request.session` or the messages
-  framework, and a logged-in visitor is treated as anonymous, so neither the page nor the
-  request log (core.middleware logs the user's id) ties a report to an account.
+- No account, no session: core.middleware.ReporterPagesMiddleware drops the session cookie
+  before the session is loaded, so a logged-in member's session row is neither read nor
+  rewritten; nothing here reads or writes `request.session` or the messages framework, and the
+  visitor is anonymous, so neither the page nor the request log (core.middleware logs the
+  user's id) ties a report to an account.
 - No IP address or user agent is kept: the rate limits count a keyed hash (limits.py).
-- `Cache-Control: no-store` and `Referrer-Policy: no-referrer` on every response, so a shared
-  computer keeps no copy and no link tells another site where the reporter came from.
+- `Cache-Control: no-store` and `Referrer-Policy: same-origin` on every response, so a shared
+  computer keeps no copy and no link tells another site where the reporter came from
+  (`no-referrer` would make browsers send `Origin: null`, which fails the CSRF check).
 - The receipt travels only in POST bodies, never in a URL.
-- Uploads stay in memory: Django writes files over 2.5 MB to a temporary file, which would
-  leave the plaintext on disk after the request.
+- Uploads stay in memory (gate.InMemoryUploads): Django writes files over 2.5 MB to a
+  temporary file, which would leave the plaintext on disk after the request.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from functools import wraps
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_resolver, reverse
@@ -32,12 +34,9 @@ from django.views.decorators.http import require_http_methods
 from mitmachen.core.errors import add_to_form
 from mitmachen.organisations.models import Organisation
 from mitmachen.reports import access, crypto, limits, selectors, services
+from mitmachen.reports.gate import BODY_MAX, InMemoryUploads, body_length
 from mitmachen.reports.models import Attachment, Report, Wish
 from mitmachen.reports.public_forms import ReceiptForm, ReplyForm, ReportForm
-
-# The largest request body taken: the files (services.FILES_TOTAL_MAX) plus the texts and the
-# multipart framing. Larger bodies are refused before they are read.
-BODY_MAX = services.FILES_TOTAL_MAX + 1024 * 1024
 
 NOTICES = {
     "submit": (_("Too many reports"),
@@ -55,20 +54,6 @@ NOTICES = {
 }
 
 
-class _InMemory(MemoryFileUploadHandler):
-    """Keeps every upload in memory whatever its size; BODY_MAX caps the total."""
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.activated = True
-
-
-def _body_length(request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
 def reporter_page(view):
     """The promises above, for one view."""
     protected = csrf_protect(view)
@@ -80,15 +65,15 @@ def reporter_page(view):
     def wrapper(request, *args, **kwargs):
         request.user = AnonymousUser()  # see the module docstring: no account, not even in logs
         try:
-            if _body_length(request) > BODY_MAX:
+            if body_length(request) > BODY_MAX:
                 response = _notice(request, kwargs.get("slug", ""), "too_large", status=413)
             else:
-                request.upload_handlers = [_InMemory(request)]
+                request.upload_handlers = [InMemoryUploads(request)]
                 response = protected(request, *args, **kwargs)
         except Http404 as exc:
             response = get_resolver().resolve_error_handler(404)(request, exc)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapper
@@ -135,9 +120,13 @@ def report_form(request, slug):
     if request.method == "POST":
         if limits.exceeded(request, "submit", organisation.pk):
             return _notice(request, slug, "submit", status=429)
-        limits.bump(request, "submit", organisation.pk)
         form, status = ReportForm(request.POST, request.FILES), 400
         if form.is_valid():
+            # Only an accepted report counts: posts with errors must not use up the limits,
+            # least of all the organisation's ceiling, which would close the channel for all.
+            slot = limits.take(request, "submit", organisation.pk)
+            if slot is None:
+                return _notice(request, slug, "submit", status=429)
             data = form.cleaned_data
             try:
                 _report, receipt = services.report_submit(
@@ -145,6 +134,7 @@ def report_form(request, slug):
                     where=data["where"], who=data["who"], wish=data["wish"],
                     category=data["category"], contact=data["contact"], files=data["files"])
             except ValidationError as exc:
+                slot.give_back()
                 add_to_form(form, exc)
             else:
                 # Shown here and only here: no redirect, since nothing may carry it to
@@ -157,7 +147,15 @@ def report_form(request, slug):
     return _render(request, "form.html", {
         "organisation": organisation, "form": form,
         "channel": selectors.channel_settings_of(organisation),
+        "readers": _reader_names(organisation),
         "files_dropped": bool(request.FILES)}, status=status)
+
+
+def _reader_names(organisation) -> list[str]:
+    """Who a report sent now is encrypted for (GlobaLeaks shows its recipients too): names
+    only, never an e-mail address on a public page."""
+    return sorted(key.user.name.strip() or str(_("an officer"))
+                  for key in access.readers_of(organisation))
 
 
 # --- the follow-up -------------------------------------------------------------------------
@@ -171,7 +169,10 @@ class _Found:
 
 def _verified(request, organisation):
     """The report behind the posted receipt, or the response that refuses it."""
-    if limits.exceeded(request, "receipt", organisation.pk):
+    # Counted before the check, so that parallel guesses cannot all pass a limit not yet
+    # reached; a right receipt gives its count back.
+    slot = limits.take(request, "receipt", organisation.pk)
+    if slot is None:
         return _notice(request, organisation.slug, "receipt", status=429)
     form = ReceiptForm(request.POST)
     if form.is_valid():
@@ -181,8 +182,8 @@ def _verified(request, organisation):
         except ValidationError as exc:
             add_to_form(form, exc)
         else:
+            slot.give_back()
             return _Found(report, key, crypto.normalise_receipt(receipt))
-    limits.bump(request, "receipt", organisation.pk)
     return _render(request, "follow_up.html", {"organisation": organisation, "form": form},
                    status=400)
 
@@ -228,9 +229,9 @@ def follow_up_reply(request, slug):
     found = _verified(request, organisation)
     if not isinstance(found, _Found):
         return found
-    if limits.exceeded(request, "reply", organisation.pk):
+    slot = limits.take(request, "reply", organisation.pk)
+    if slot is None:
         return _notice(request, slug, "reply", status=429)
-    limits.bump(request, "reply", organisation.pk)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
