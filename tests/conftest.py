@@ -21,6 +21,24 @@ from mitmachen.organisations.models import Organisation, Place
 
 PASSWORD = "correct horse battery staple"
 CI = os.environ.get("CI", "").lower() == "true"
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+               "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, run only the tests that touch the database: a pure rule (quotas,
+    matching, crypto) gives the same answer on either backend, and `make test` has already run
+    it on SQLite. The rest of the suite runs on both."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    keep, pure = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or bool(
+            DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+        (keep if uses_db else pure).append(item)
+    if pure:
+        config.hook.pytest_deselected(items=pure)
+        items[:] = keep
 
 
 @dataclass
