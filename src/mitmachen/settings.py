@@ -44,12 +44,15 @@ INSTALLED_APPS = [
     "mitmachen.messaging",
     "mitmachen.assemblies",
     "mitmachen.reports",
+    "mitmachen.mentoring",
     "mitmachen.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: the reporter's pages never see one.
+    "mitmachen.core.middleware.ReporterPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +126,8 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 # The reporting channel's shredding keys: outside the database and its backups (decision 0020).
 REPORTS_KEY_DIR = Path(env_str("MITMACHEN_REPORTS_KEY_DIR", str(VAR_DIR / "report-keys")))
+# Argon2id cost of officers' passphrases ("interactive", "moderate" or "sensitive").
+REPORTS_ARGON2 = env_str("MITMACHEN_REPORTS_ARGON2", "moderate")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

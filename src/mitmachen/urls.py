@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("mitmachen.messaging.urls")),
     path("", include("mitmachen.assemblies.urls")),
     path("", include("mitmachen.reports.urls")),
+    path("", include("mitmachen.mentoring.urls")),
     path("", include("mitmachen.core.urls")),
 ]
 

@@ -41,6 +41,7 @@ class Perm:
     ASSEMBLY_CHECKIN = "assembly.checkin"
     RESOLUTION_VIEW = "resolution.view"
     REPORT_HANDLE = "report.handle"
+    MENTORING_MANAGE = "mentoring.manage"
 
 
 ALL_ROLES = frozenset(Role)
@@ -73,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
                                      Role.EVENT_ORGANISER, Role.TREASURER}),
     # The reporting channel: officers only. No other role implies it, administrators included.
     Perm.REPORT_HANDLE: frozenset({Role.ANTIDISCRIMINATION_OFFICER}),
+    # Mentoring profiles hold gender, accessibility needs and goals: the coordinator only.
+    Perm.MENTORING_MANAGE: frozenset({Role.MENTORING_COORDINATOR}),
 }
 
 
