@@ -191,3 +191,22 @@ def test_demo_reporting_channel_opens_with_the_published_factors(demo):
     table = selectors.statistics(organisation=duesseldorf, year=timezone.localdate().year - 1)
     cells = [cell for row in table["rows"] for cell in row["cells"]]
     assert 5 in cells and None in cells and all(c is None or c >= 3 for c in cells)
+
+
+def test_demo_mentoring_programmes_tell_seed_004(demo):
+    """Last year's cohort runs (pairs accepted, meetings logged, goals), this year's has
+    applications waiting for the coordinator's matching; no mentor over capacity."""
+    from mitmachen.mentoring.models import Application, Pairing, Programme
+
+    running = Programme.objects.get(slug="mentoring-2026",
+                                    organisation__slug="die-linke-duesseldorf")
+    assert running.status == "running" and running.audience == "women"
+    active = Pairing.objects.filter(programme=running, status="active")
+    assert active.count() >= 4 and all(p.meetings.exists() and p.goals.exists() for p in active)
+    for mentor in Application.objects.filter(programme=running, role="mentor"):
+        open_pairs = Pairing.objects.filter(mentor=mentor, status__in=["proposed", "active"])
+        assert open_pairs.count() <= mentor.capacity
+    call = Programme.objects.get(slug="mentoring-2027")
+    assert call.status == "open" and not call.pairings.exists()
+    assert call.applications.filter(role="mentee").count() == 12
+    assert call.applications.filter(role="mentor").count() == 6

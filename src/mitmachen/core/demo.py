@@ -159,6 +159,13 @@ class DemoLoader:
 
             DemoReports(self.actor).load()
             self.say("Demo reports loaded.")
+        from mitmachen.mentoring.models import Programme
+
+        if not Programme.objects.filter(organisation__slug="die-linke-duesseldorf").exists():
+            from mitmachen.mentoring.demo import DemoMentoring
+
+            DemoMentoring(self.fake, self.actor).load()
+            self.say("Demo mentoring programmes loaded.")
         self.say("Demo data is ready.")
 
     def kassel_districts(self) -> Municipality:
