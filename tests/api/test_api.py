@@ -91,6 +91,7 @@ def events_world(people_world):
 # Paths of the assemblies API: only their rows need the assemblies below (four assemblies per
 # test would slow every other row of the table down).
 REPORTS = "/api/v1/reports/"
+MENTORING = "/api/v1/mentoring/"
 ASSEMBLY_PARTS = ("/assembl", "/agenda-items", "/participants/", "/speaker-requests", "/motions",
                   "/votes", "/elections", "/candidates", "/resolutions")
 
@@ -235,6 +236,64 @@ def reports_world(assemblies_world, request):
     world.report_file = world.report.attachments.get()
     token, _until = unlock_store(user=officer, private_key=private_key)
     world.unlock_headers = {"HTTP_X_REPORTS_UNLOCK": token}
+    return world
+
+
+@pytest.fixture(autouse=True)
+def mentoring_world(reports_world, request):
+    """Düsseldorf's open mentoring programme "mentoring-2026": Ada–Bea and Fay–Gina in active
+    pairs with a goal each, Cleo with an open proposal to Dora, Eva on the waiting list, a fix
+    rule per pair, and the latest matching (not yet sent) pairing Eva with Hana, who applied
+    later. Kassel has a programme of its own. The /mentoring/me rows send an applicant's
+    personal token (world.mentoring_headers): Cleo's to answer, Eva's to change her profile,
+    Ada's otherwise."""
+    world = reports_world
+    operation = getattr(getattr(request.node, "callspec", None), "params", {}).get("operation")
+    if operation is None or not operation[1].startswith(MENTORING):
+        return world
+    from mitmachen.mentoring import access as mentoring_access
+    from mitmachen.mentoring import services as mentoring
+    from tests.mentoring.conftest import mentee_data, mentor_data, programme_data
+
+    coordinator = world.users["duesseldorf_mentoring"]
+    world.programme = mentoring.programme_create(
+        organisation=world.duesseldorf, actor=coordinator,
+        data=programme_data(slug="mentoring-2026"))
+    mentoring.programme_set_status(programme=world.programme, status="open", actor=coordinator)
+    world.kassel_programme = mentoring.programme_create(
+        organisation=world.kassel, actor=None, data=programme_data(slug="mentoring"))
+
+    def apply(role, name):
+        data = (mentee_data if role == "mentee" else mentor_data)(name)
+        application, _token = mentoring.application_submit(
+            programme=world.programme, role=role, data=data, consent=True)
+        return application
+
+    people = {name: apply(role, name) for role, name in [
+        ("mentee", "Ada"), ("mentor", "Bea"), ("mentee", "Cleo"), ("mentor", "Dora"),
+        ("mentee", "Fay"), ("mentor", "Gina"), ("mentee", "Eva")]}
+    rules = {mentee: mentoring.rule_set(programme=world.programme, mentee=people[mentee],
+                                        mentor=people[mentor], kind="fix", reason="",
+                                        actor=coordinator)
+             for mentee, mentor in [("Ada", "Bea"), ("Cleo", "Dora"), ("Fay", "Gina")]}
+    world.rule = rules["Ada"]
+    run = mentoring.matching_run(programme=world.programme, actor=coordinator)
+    proposals = {p.mentee.name: p for p in mentoring.matching_send(run=run, actor=coordinator)}
+    goals = {}
+    for name in ("Ada", "Fay"):
+        for side in ("mentee", "mentor"):
+            mentoring.proposal_answer(pairing=proposals[name], side=side, accept=True)
+        goals[name] = mentoring.goal_add(pairing=proposals[name], side="mentee",
+                                         title="Im Rat reden")
+    world.goal, world.foreign_goal = goals["Ada"], goals["Fay"]
+    world.eva = people["Eva"]
+    world.hana = apply("mentor", "Hana")
+    world.run = mentoring.matching_run(programme=world.programme, actor=coordinator)
+    holder = {"/api/v1/mentoring/me/answer": "Cleo"}.get(operation[1], "Ada")
+    if operation == ("patch", "/api/v1/mentoring/me"):
+        holder = "Eva"
+    world.mentoring_headers = {
+        "HTTP_X_MENTORING_TOKEN": mentoring_access.personal_token(people[holder])}
     return world
 
 
@@ -670,6 +729,93 @@ OPERATIONS = {
     ("get", "/api/v1/reports/{slug}/{number}/files/{file_id}"):
         (lambda w: f"/api/v1/reports/duesseldorf/{w.report.number}/files/{w.report_file.pk}",
          None, False, "duesseldorf_officer", "duesseldorf_board"),
+    # mentoring: the public programme and applying, an applicant's own actions with the
+    # personal token (mentoring_world; the bearer token is ignored), the coordinator
+    ("get", "/api/v1/mentoring/{slug}/programmes"):
+        (lambda w: "/api/v1/mentoring/duesseldorf/programmes", None, True, None, None),
+    ("get", "/api/v1/mentoring/{slug}/programmes/{pslug}"):
+        (lambda w: "/api/v1/mentoring/duesseldorf/programmes/mentoring-2026", None, True, None,
+         None),
+    ("post", "/api/v1/mentoring/{slug}/programmes/{pslug}/applications"):
+        (lambda w: "/api/v1/mentoring/duesseldorf/programmes/mentoring-2026/applications",
+         {"role": "mentee", "name": "Ines", "email": "ines@example.org", "languages": ["de"],
+          "hours_per_month": 4, "consent": True, "audience_confirmed": True}, True, None, None),
+    ("get", "/api/v1/mentoring/me"):
+        (lambda w: "/api/v1/mentoring/me", None, False, "duesseldorf_member", None),
+    ("patch", "/api/v1/mentoring/me"):
+        (lambda w: "/api/v1/mentoring/me", {"hours_per_month": 6}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/answer"):
+        (lambda w: "/api/v1/mentoring/me/answer", {"accept": True}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/meetings"):
+        (lambda w: "/api/v1/mentoring/me/meetings",
+         {"held_on": "2020-01-01", "kind": "accompanied", "minutes": 90}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/goals"):
+        (lambda w: "/api/v1/mentoring/me/goals", {"title": "Einen Antrag schreiben"}, False,
+         "duesseldorf_member", None),
+    ("patch", "/api/v1/mentoring/me/goals/{goal_id}"):
+        (lambda w: f"/api/v1/mentoring/me/goals/{w.goal.pk}", {"status": "reached"}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/notes"):
+        (lambda w: "/api/v1/mentoring/me/notes", {"text": "Nachfragen"}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/feedback"):
+        (lambda w: "/api/v1/mentoring/me/feedback", {"rating": 5}, False,
+         "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/withdraw"):
+        (lambda w: "/api/v1/mentoring/me/withdraw", None, False, "duesseldorf_member", None),
+    ("get", "/api/v1/mentoring/{slug}/manage/programmes"):
+        (lambda w: "/api/v1/mentoring/duesseldorf/manage/programmes", None, False,
+         "duesseldorf_mentoring", "duesseldorf_board"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes"):
+        (lambda w: "/api/v1/mentoring/duesseldorf/manage/programmes",
+         lambda w: _programme_body("mentoring-neu"), False, "duesseldorf_mentoring",
+         "duesseldorf_admin"),
+    ("patch", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}",
+         {"description": "Neu"}, False, "duesseldorf_mentoring", "duesseldorf_board"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/status"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/status",
+         {"status": "running"}, False, "duesseldorf_mentoring", "duesseldorf_board"),
+    ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pool"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/pool",
+         None, False, "duesseldorf_mentoring", "duesseldorf_officer"),
+    ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+            "{application_id}"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/"
+                   f"applications/{w.eva.pk}", None, False, "duesseldorf_mentoring",
+         "duesseldorf_board"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+             "{application_id}/decline"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/"
+                   f"applications/{w.eva.pk}/decline", {"note": "Kein Platz"}, False,
+         "duesseldorf_mentoring", "duesseldorf_admin"),
+    ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/rules"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/rules",
+         None, False, "duesseldorf_mentoring", "duesseldorf_board"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/rules"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/rules",
+         lambda w: {"mentee_id": w.eva.pk, "mentor_id": w.hana.pk, "kind": "forbid",
+                    "reason": "Kennen sich"}, False, "duesseldorf_mentoring",
+         "duesseldorf_board"),
+    ("delete", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/rules/{rule_id}"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/rules/"
+                   f"{w.rule.pk}", None, False, "duesseldorf_mentoring", "duesseldorf_officer"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/runs"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/runs",
+         None, False, "duesseldorf_mentoring", "duesseldorf_board"),
+    ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/runs/{run_id}"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/runs/"
+                   f"{w.run.pk}", None, False, "duesseldorf_mentoring", "duesseldorf_admin"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/runs/{run_id}/send"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/runs/"
+                   f"{w.run.pk}/send", None, False, "duesseldorf_mentoring",
+         "duesseldorf_board"),
+    ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pairs"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/pairs",
+         None, False, "duesseldorf_mentoring", "duesseldorf_officer"),
 }
 
 # The same operation aimed at Düsseldorf, for the "another organisation's id" check.
@@ -783,7 +929,40 @@ FOREIGN = {
        for part in ["messages", "entries"]},
     "/api/v1/reports/{slug}/{number}/files/{file_id}":
         lambda w: f"/api/v1/reports/kassel/{w.report.number}/files/{w.report_file.pk}",
+    # Düsseldorf's mentoring coordinator on Kassel's programme; an applicant on the goal of a
+    # pair that is not hers.
+    "/api/v1/mentoring/me/goals/{goal_id}":
+        lambda w: f"/api/v1/mentoring/me/goals/{w.foreign_goal.pk}",
+    "/api/v1/mentoring/{slug}/manage/programmes": lambda w: "/api/v1/mentoring/kassel/manage/"
+                                                            "programmes",
+    **{f"/api/v1/mentoring/{{slug}}/manage/programmes/{{programme_id}}{part}":
+       lambda w, part=part: "/api/v1/mentoring/kassel/manage/programmes/"
+                            f"{w.kassel_programme.pk}{part}"
+       for part in ["", "/status", "/pool", "/rules", "/runs", "/pairs"]},
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/{application_id}":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/"
+                  f"applications/{w.eva.pk}",
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/{application_id}/"
+    "decline":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/"
+                  f"applications/{w.eva.pk}/decline",
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/rules/{rule_id}":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/rules/"
+                  f"{w.rule.pk}",
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/runs/{run_id}":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/runs/"
+                  f"{w.run.pk}",
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/runs/{run_id}/send":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/runs/"
+                  f"{w.run.pk}/send",
 }
+
+
+def _programme_body(slug):
+    from tests.mentoring.conftest import programme_data
+
+    return {key: value.isoformat() if hasattr(value, "isoformat") else value
+            for key, value in programme_data(slug=slug).items()}
 
 
 def test_openapi_schema_is_valid_openapi_3(client):
@@ -811,8 +990,9 @@ def test_who_may_and_who_may_not(world, client, token_for, operation):
         return
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "unauthenticated"
-    # The reporting channel also needs the officer's unlock token; it opens nothing for others.
-    extra = getattr(world, "unlock_headers", {})
+    # The reporting channel also needs the officer's unlock token, an applicant's mentoring rows
+    # her personal token; neither opens anything for others.
+    extra = {**getattr(world, "unlock_headers", {}), **getattr(world, "mentoring_headers", {})}
     if refused:
         response = _json(client, method, url(world), {**token_for(refused), **extra}, body)
         assert response.status_code == 403, response.content

@@ -76,6 +76,7 @@ def _register_routers():
     from mitmachen.core.api import router as core_router
     from mitmachen.events.api import router as events_router
     from mitmachen.groups.api import router as groups_router
+    from mitmachen.mentoring.api import router as mentoring_router
     from mitmachen.organisations.api import router as organisations_router
     from mitmachen.people.api import router as people_router
     from mitmachen.reports.api import router as reports_router
@@ -87,6 +88,7 @@ def _register_routers():
     api.add_router("/", events_router)
     api.add_router("/", assemblies_router)
     api.add_router("/", reports_router)
+    api.add_router("/", mentoring_router)
 
 
 _register_routers()
