@@ -25,6 +25,7 @@ def navigation(request):
         (Perm.ASSEMBLY_MANAGE, _("Assemblies"), "assemblies:list"),
         (Perm.RESOLUTION_VIEW, _("Resolutions"), "assemblies:resolutions"),
         (Perm.REPORT_HANDLE, _("Reports"), "reports:inbox"),
+        (Perm.MENTORING_MANAGE, _("Mentoring"), "mentoring:programmes"),
         (Perm.ORGANISATION_CHANGE, _("Public page"), "organisations:profile_edit"),
         (Perm.PLACE_CHANGE, _("Places"), "organisations:places"),
         (Perm.TEAM_VIEW, _("Team and roles"), "core:team"),
