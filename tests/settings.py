@@ -31,3 +31,5 @@ else:
 import tempfile as _tempfile  # noqa: E402
 
 REPORTS_KEY_DIR = Path(_tempfile.mkdtemp(prefix="mitmachen-report-keys-"))
+# Officers' passphrases with the cheapest Argon2id cost libsodium names: tests unlock often.
+REPORTS_ARGON2 = "interactive"

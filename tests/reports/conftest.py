@@ -1,4 +1,5 @@
-"""Düsseldorf's reporting channel with one officer ready to read (two factors and a key)."""
+"""Düsseldorf's reporting channel with one officer ready to read (two factors, a key, and
+approved as a reader)."""
 
 import pyotp
 import pytest
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from mitmachen.core.models import TotpDevice
 from mitmachen.reports import access, services
-from mitmachen.reports.models import Wish
+from mitmachen.reports.models import Reader, Wish
 
 PASSPHRASE = "Rheinufer bei Nacht 2026"
 KNOWN_TEXT = "Beim Plakatieren am Rheinufer hat mich XQZ-7731 bedrängt"
@@ -29,11 +30,22 @@ def code_for(user) -> str:
     return pyotp.TOTP(device.secret).now()
 
 
-def make_officer(user, passphrase=PASSPHRASE) -> bytes:
-    """Two factors and a key pair; returns the officer's private key."""
+def make_officer(user, passphrase=PASSPHRASE, *, approve=True) -> bytes:
+    """Two factors and a key pair; returns the officer's private key. The first officer of a
+    channel is its reader at once; with `approve`, a later one is approved too (as a reader's
+    reader_approve would, without granting earlier reports), so that new reports reach them."""
     enrol(user)
     access.officer_key_create(user=user, passphrase=passphrase)
+    if approve:
+        approve_reader(user)
     return access.private_key_open(user=user, passphrase=passphrase)
+
+
+def approve_reader(user) -> None:
+    """Approve `user` as a reader wherever they hold the officer role directly (a shortcut for
+    fixtures: tests of approval itself use access.reader_approve)."""
+    for organisation in access._officer_organisations(user):
+        Reader.objects.get_or_create(organisation=organisation, user=user)
 
 
 @pytest.fixture

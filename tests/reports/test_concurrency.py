@@ -90,3 +90,33 @@ def test_twenty_reports_at_once_get_numbers_one_to_twenty(world, key_dir, settin
     texts = {services.report_open(report=r, officer=officer,
                                   private_key=private_key).content["what"] for r in reports}
     assert texts == {f"Bericht {n}" for n in range(THREADS)}
+
+
+def test_of_officers_setting_up_keys_at_once_only_one_is_the_first_reader(world):
+    """The first officer of a channel is approved without anyone's approval; with several
+    setting up their keys at the same moment, exactly one may be that first."""
+    from mitmachen.core import services as core
+    from mitmachen.core.roles import Role
+    from mitmachen.reports import access
+    from mitmachen.reports.models import Reader
+
+    from .conftest import PASSPHRASE, enrol
+
+    officers = [world.users["duesseldorf_officer"]]
+    for n in range(4):
+        user = core.user_create(email=f"officer{n}@example.org", name=f"Officer {n}",
+                                password=None)
+        core.role_grant(user=user, organisation=world.duesseldorf,
+                        role=Role.ANTIDISCRIMINATION_OFFICER, actor=None)
+        officers.append(user)
+    for user in officers:
+        enrol(user)
+
+    def setting_up(user):
+        return lambda: access.officer_key_create(user=user, passphrase=PASSPHRASE)
+
+    _results, errors = in_parallel([setting_up(user) for user in officers])
+
+    assert errors == []
+    assert Reader.objects.filter(organisation=world.duesseldorf).count() == 1
+    assert len(access.pending_readers(world.duesseldorf)) == len(officers) - 1

@@ -81,12 +81,14 @@ def try_to_read(view: dict, candidates) -> str | None:
                 report_keys.append(SealedBox(PrivateKey(candidate)).decrypt(wrapped))
             with contextlib.suppress(*FAILS):  # as the secret key of the receipt's wrap
                 report_keys.append(crypto.unseal(candidate, wrapped))
+    name = view["report"]["key_name"]
     for key in report_keys:
         for content in (key, crypto.content_key(key, shred), crypto.content_key(shred, key)):
-            try:
+            with contextlib.suppress(*FAILS):
                 return crypto.unseal(content, payload).decode()
-            except FAILS:
-                continue
+            with contextlib.suppress(*FAILS):  # the way the service opens it
+                return json.dumps(crypto.open_value(content, "payload", payload, report=name,
+                                                    kind="report"))
     return None
 
 
@@ -148,13 +150,17 @@ def test_the_shredding_key_and_the_database_are_both_needed(world, officer, subm
     report, _receipt = submit()
     view = administrator_view(report)
     report_key = crypto.unwrap(private_key, view["keys"][0]["wrapped"])
-    assert crypto.unseal(crypto.content_key(report_key, view["shred"]), view["report"]["payload"])
+
+    def payload_with(content):
+        return crypto.open_value(content, "payload", view["report"]["payload"],
+                                 report=report.key_name, kind="report")
+
+    assert payload_with(crypto.content_key(report_key, view["shred"]))["what"] == KNOWN_TEXT
     with pytest.raises(crypto.DecryptionError):  # the report key alone does not do
-        crypto.unseal(report_key, view["report"]["payload"])
+        payload_with(report_key)
     with pytest.raises(crypto.DecryptionError):  # nor another report's shredding key
         other, _r = submit(what="Ein anderer Bericht")
-        crypto.unseal(crypto.content_key(report_key, keystore.read(other.key_name)),
-                      view["report"]["payload"])
+        payload_with(crypto.content_key(report_key, keystore.read(other.key_name)))
 
 
 def test_a_revoked_officer_cannot_read_reports_made_after_the_revocation(world, officer,
@@ -259,16 +265,31 @@ def test_a_passphrase_change_keeps_access(world, officer, submit):
     assert bytes(OfficerKey.objects.get(user=user).sealed_private_key) == \
         bytes(before.sealed_private_key)
 
+    wrapped_before = bytes(ReportKey.objects.get(report=report, officer=user).wrapped)
     access.passphrase_change(user=user, old=PASSPHRASE, new="Neuer Satz 2027 ok")
     after = OfficerKey.objects.get(user=user)
     assert bytes(after.sealed_private_key) != bytes(before.sealed_private_key)
     assert bytes(after.salt) != bytes(before.salt)
-    assert bytes(after.public_key) == bytes(before.public_key)
+    # A new key pair: whoever copied the old sealed key and learns the old passphrase later
+    # opens none of the report keys that are stored now.
+    assert bytes(after.public_key) != bytes(before.public_key)
     with pytest.raises(ValidationError):
         access.private_key_open(user=user, passphrase=PASSPHRASE)
-    assert access.private_key_open(user=user, passphrase="Neuer Satz 2027 ok") == private_key
+    new_key = access.private_key_open(user=user, passphrase="Neuer Satz 2027 ok")
+    assert new_key != private_key
+    assert bytes(PrivateKey(new_key).public_key) == bytes(after.public_key)
+    row = ReportKey.objects.get(report=report, officer=user)
+    assert bytes(row.wrapped) != wrapped_before
+    with pytest.raises(crypto.DecryptionError):
+        crypto.unwrap(private_key, bytes(row.wrapped))
     assert services.report_open(report=report, officer=user,
-                                private_key=private_key).content["what"] == KNOWN_TEXT
+                                private_key=new_key).content["what"] == KNOWN_TEXT
+    with pytest.raises(PermissionDenied):  # the old key (a session unlocked before) is stale
+        services.report_open(report=report, officer=user, private_key=private_key)
+    # Still a reader: the next report is wrapped for the new key.
+    later, _r = submit(what="Nach dem Wechsel")
+    assert services.report_open(report=later, officer=user,
+                                private_key=new_key).content["what"] == "Nach dem Wechsel"
 
 
 def test_the_reporter_opens_with_the_receipt_and_nothing_else(world, officer, submit):
@@ -430,3 +451,97 @@ def test_receipts_differ_and_every_receipt_opens_only_its_wrap():
         else:
             with pytest.raises(crypto.DecryptionError):
                 crypto.unseal(crypto.receipt_key(r1), w2)
+
+
+# --- passphrases and their cost -------------------------------------------------------------
+
+@pytest.mark.parametrize("weak", [
+    "correct horse battery staple",  # the account password (tests.conftest.PASSWORD)
+    "aaaaaaaaaaaa",  # long enough, but five characters at most
+    "abababababab1",
+    "password1234",  # on Django's list of common passwords
+    "123456789012345",  # only digits
+    "duesseldorf_officer@example.org",  # the e-mail address
+])
+def test_weak_passphrases_are_refused(world, weak):
+    user = world.users["duesseldorf_officer"]
+    from .conftest import enrol
+
+    enrol(user)
+    with pytest.raises(ValidationError) as refused:
+        access.officer_key_create(user=user, passphrase=weak)
+    assert list(refused.value.message_dict) == ["passphrase"]
+    assert not OfficerKey.objects.filter(user=user).exists()
+    access.officer_key_create(user=user, passphrase=PASSPHRASE)
+    with pytest.raises(ValidationError) as refused:
+        access.officer_key_reset(user=user, passphrase=weak)
+    with pytest.raises(ValidationError) as refused:
+        access.passphrase_change(user=user, old=PASSPHRASE, new=weak)
+    assert list(refused.value.message_dict) == ["new_passphrase"]
+    assert access.private_key_open(user=user, passphrase=PASSPHRASE)
+
+
+def test_the_new_passphrase_must_differ_from_the_old(world, officer):
+    user, _key = officer
+    with pytest.raises(ValidationError):
+        access.passphrase_change(user=user, old=PASSPHRASE, new=PASSPHRASE)
+
+
+def test_argon2_cost_comes_from_the_settings(settings):
+    from mitmachen import settings as production
+
+    assert production.REPORTS_ARGON2 == "moderate"
+    assert settings.REPORTS_ARGON2 == "interactive"  # tests/settings.py: tests unlock often
+    assert crypto.argon2_limits() == (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+                                      nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE)
+    settings.REPORTS_ARGON2 = "moderate"
+    assert crypto.argon2_limits() == (nacl.pwhash.argon2id.OPSLIMIT_MODERATE,
+                                      nacl.pwhash.argon2id.MEMLIMIT_MODERATE)
+    settings.REPORTS_ARGON2 = "cheap"
+    with pytest.raises(ValueError):
+        crypto.argon2_limits()
+
+
+def test_a_key_sealed_with_other_limits_is_sealed_again_at_unlock(world, officer, submit):
+    user, private_key = officer
+    report, _r = submit()
+    cheap = (nacl.pwhash.argon2id.OPSLIMIT_MIN, nacl.pwhash.argon2id.MEMLIMIT_MIN)
+    OfficerKey.objects.filter(user=user).update(
+        **crypto.reseal_private_key(private_key, PASSPHRASE, limits=cheap))
+    assert (OfficerKey.objects.get(user=user).opslimit,
+            OfficerKey.objects.get(user=user).memlimit) == cheap
+
+    assert access.private_key_open(user=user, passphrase=PASSPHRASE) == private_key
+    key = OfficerKey.objects.get(user=user)
+    assert (key.opslimit, key.memlimit) == crypto.argon2_limits()
+    assert crypto.open_private_key(sealed_private_key=bytes(key.sealed_private_key),
+                                   salt=bytes(key.salt), opslimit=key.opslimit,
+                                   memlimit=key.memlimit, passphrase=PASSPHRASE) == private_key
+    assert services.report_open(report=report, officer=user,
+                                private_key=private_key).content["what"] == KNOWN_TEXT
+    # Sealed with the current limits, it is left alone.
+    sealed = bytes(key.sealed_private_key)
+    access.private_key_open(user=user, passphrase=PASSPHRASE)
+    assert bytes(OfficerKey.objects.get(user=user).sealed_private_key) == sealed
+
+
+# --- every ciphertext opens only where it was written ----------------------------------------
+
+def test_subkeys_differ_per_purpose_and_envelopes_name_their_place():
+    content = crypto.random_key()
+    keys = {crypto.subkey(content, purpose) for purpose in crypto.PURPOSES}
+    assert len(keys) == len(crypto.PURPOSES) and content not in keys
+    blob = crypto.seal_value(content, "entry", report="a" * 32, kind="note", value="intern")
+    assert crypto.open_value(content, "entry", blob, report="a" * 32, kind="note") == "intern"
+    for purpose, report, kind in [("officer_message", "a" * 32, "note"),
+                                  ("entry", "b" * 32, "note"), ("entry", "a" * 32, "decision")]:
+        with pytest.raises(crypto.DecryptionError):
+            crypto.open_value(content, purpose, blob, report=report, kind=kind)
+    with pytest.raises(crypto.DecryptionError):  # the content key itself opens nothing
+        crypto.unseal(content, blob)
+    data = crypto.seal_bytes(content, "file_content", report="a" * 32, kind="reporter:1",
+                             data=b"%PDF\n\x00\n")
+    assert crypto.open_bytes(content, "file_content", data, report="a" * 32,
+                             kind="reporter:1") == b"%PDF\n\x00\n"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.open_bytes(content, "file_content", data, report="a" * 32, kind="reporter:2")

@@ -6,17 +6,21 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from mitmachen.core import mfa
 from mitmachen.core import services as core
+from mitmachen.core.audit import audit_record
 from mitmachen.core.models import AuditEntry
 from mitmachen.core.roles import Role
 from mitmachen.messaging.models import Message as Outgoing
-from mitmachen.reports import access, keystore, services
+from mitmachen.reports import access, gate, keystore, services
 from mitmachen.reports.models import (
     CaseEntry,
     Category,
@@ -85,7 +89,8 @@ def pages(report):
             ("get", url("settings")), ("get", url("statistics")),
             ("get", url("statistics") + "?format=csv"), ("get", url("detail", number)),
             ("post", url("reply", number)), ("post", url("entry", number)),
-            ("post", url("update", number)), ("get", url("attachment", number, file_pk))]
+            ("post", url("update", number)), ("get", url("attachment", number, file_pk)),
+            ("get", url("log"))]
 
 
 # --- who gets in -----------------------------------------------------------------------------
@@ -251,8 +256,9 @@ def test_lock_forgets_the_key(world, officer):
     assert client.get(url("lock")).status_code == 405
 
 
-def test_passphrase_change(world, officer):
+def test_passphrase_change(world, officer, submit):
     user, _key = officer
+    report, _receipt = submit()
     client = unlocked(user)
     wrong = client.post(url("passphrase"), {"passphrase": "Nicht die richtige 1",
                                             "new_passphrase": NEW_PASSPHRASE,
@@ -269,6 +275,9 @@ def test_passphrase_change(world, officer):
                                            "confirm": NEW_PASSPHRASE})
     assert done.status_code == 302
     assert access.private_key_open(user=user, passphrase=NEW_PASSPHRASE)
+    # The new passphrase brings a new key pair; this browser keeps reading without unlocking
+    # again, with the new key.
+    assert KNOWN_TEXT in client.get(url("detail", report.number)).content.decode()
     unlocked(user, NEW_PASSPHRASE)
 
 
@@ -332,15 +341,24 @@ def test_inbox_rows_markers_and_filter(world, officer, submit):
     assert client.get(url("inbox"), {"status": "bogus"}).status_code == 200
 
 
-def test_inbox_deletes_what_has_expired(world, officer, case, django_capture_on_commit_callbacks):
+def test_inbox_deletes_what_has_expired(world, officer, case, submit,
+                                        django_capture_on_commit_callbacks):
     report, _receipt = case
-    Report.objects.filter(pk=report.pk).update(expires_on=timezone.localdate())
+    unwarned, _receipt = submit()
+    today = timezone.localdate()
+    Report.objects.filter(pk=report.pk).update(expires_on=today,
+                                               warned_on=today - timedelta(days=30))
+    Report.objects.filter(pk=unwarned.pk).update(expires_on=today)
     client = unlocked(officer[0])
     with django_capture_on_commit_callbacks(execute=True):
         page = client.get(url("inbox"))
     assert page.status_code == 200
     assert not Report.objects.filter(pk=report.pk).exists()
     assert keystore.read(report.key_name) is None
+    # Never deleted unwarned: warned now, and kept for the warning period.
+    unwarned.refresh_from_db()
+    assert unwarned.warned_on == today and unwarned.expires_on > today
+    assert f'id="report-{unwarned.number}"' in page.content.decode()
 
 
 # --- a case ----------------------------------------------------------------------------------
@@ -404,6 +422,42 @@ def test_reply_reaches_the_reporter(world, officer, case):
     assert "Danke, wir melden uns." in page and "sent" in page
     # A GET (after an unlock interrupted a POST) leads back to the case.
     assert client.get(url("reply", report.number))["Location"] == url("detail", report.number)
+
+
+def test_officer_uploads_stay_in_memory_and_the_body_is_capped(world, officer, case,
+                                                              monkeypatch):
+    report, _receipt = case
+    user, _key = officer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an upload was written to a temporary file")
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "new_file", refuse)
+    client = unlocked(user)
+    big = SimpleUploadedFile("vereinbarung.pdf", PDF + b"%" * (3 * 1024 * 1024),
+                             content_type="application/pdf")
+    done = client.post(url("reply", report.number), {"reply-text": "Antwort mit Datei",
+                                                     "reply-files": [big]})
+    assert done.status_code == 302
+    assert report.attachments.get(from_reporter=False).size == big.size
+
+    # Over the cap: refused unread, nothing sent.
+    too_big = client.post(url("reply", report.number), {"reply-text": "Zu groß"},
+                          CONTENT_LENGTH=str(gate.BODY_MAX + 1))
+    assert too_big.status_code == 302 and too_big["Location"] == url("detail", report.number)
+    assert "at most 25 MB" in client.get(too_big["Location"]).content.decode()
+    assert Message.objects.count() == 1
+
+    # The CSRF check is deferred, not dropped.
+    strict = english(Client(enforce_csrf_checks=True))
+    strict.cookies = client.cookies
+    forged = strict.post(url("reply", report.number), {"reply-text": "Untergeschoben"})
+    assert forged.status_code == 403 and Message.objects.count() == 1
+    strict.get(url("detail", report.number))
+    token = strict.cookies["csrftoken"].value
+    sent = strict.post(url("reply", report.number), {"reply-text": "Mit Token",
+                                                     "csrfmiddlewaretoken": token})
+    assert sent.status_code == 302 and Message.objects.count() == 2
 
 
 def test_entries_in_the_case_record(world, officer, case):
@@ -507,36 +561,87 @@ def test_delete_now_only_when_closed(world, officer, case, django_capture_on_com
 
 # --- access ----------------------------------------------------------------------------------
 
-def test_grant_gives_a_second_officer_access(world, officer, case):
+def test_a_second_officer_waits_until_a_reader_approves_them(world, officer, case):
     report, _receipt = case
     user, _key = officer
     second = core.user_create(email="zweite@example.org", name="Zweite Beauftragte",
                               password="correct horse battery staple")
     core.role_grant(user=second, organisation=world.duesseldorf,
                     role=Role.ANTIDISCRIMINATION_OFFICER, actor=None)
-    make_officer(second, NEW_PASSPHRASE)
+    make_officer(second, NEW_PASSPHRASE, approve=False)
+    assert access.pending_readers(world.duesseldorf) == [second]
 
     second_client = unlocked(second, NEW_PASSPHRASE)
-    refused = second_client.get(url("detail", report.number))
-    assert refused.status_code == 403
-    assert b'id="no-key"' in refused.content and KNOWN_TEXT.encode() not in refused.content
-    inbox = second_client.get(url("inbox")).content.decode()
-    assert 'id="missing-access"' in inbox
+    # Not even the inbox's metadata before approval: every unlocked page leads to the access page.
+    for page in (url("detail", report.number), url("inbox"), url("log")):
+        refused = second_client.get(page)
+        assert refused.status_code == 302 and refused.url == url("access"), page
+        assert KNOWN_TEXT.encode() not in refused.content
+    # Waiting, and no button to approve oneself.
+    own = second_client.get(url("access")).content.decode()
+    waiting = own.split(f'id="pending-{second.pk}"')[1].split("</li>")[0]
+    assert "another officer has to approve you" in waiting and 'value="approve"' not in waiting
+    # The report form names the readers: the approved one only.
+    form = english(Client()).get(reverse("reports:form", args=[SLUG])).content.decode()
+    readers = form.split('id="readers"')[1].split("</li>")[0]
+    assert user.name in readers and second.name not in readers and "@" not in readers
 
     client = unlocked(user)
     page = client.get(url("access")).content.decode()
+    pending = page.split(f'id="pending-{second.pk}"')[1].split("</li>")[0]
+    assert 'value="approve"' in pending and "Approve and grant access" in pending
     row = page.split(f'id="officer-{second.pk}"')[1].split("</tr>")[0]
-    assert 'name="officer"' in row and "<td>1</td>" in row
-    assert client.post(url("access"), {"officer": user.pk}).status_code == 302  # not oneself
-    assert client.post(url("access"), {"officer": world.users["duesseldorf_board"].pk}
-                       ).status_code == 302
+    assert "Waiting for approval" in row and 'name="officer"' not in row
+    # Only someone waiting: not oneself, not a member without the role.
+    for other in (user, world.users["duesseldorf_board"]):
+        assert client.post(url("access"), {"action": "approve", "officer": other.pk}
+                           ).status_code == 302
     assert not ReportKey.objects.filter(officer=world.users["duesseldorf_board"]).exists()
+    assert access.pending_readers(world.duesseldorf) == [second]
 
-    response = client.post(url("access"), {"officer": second.pk})
-    assert response.status_code == 302
+    response = client.post(url("access"), {"action": "approve", "officer": second.pk},
+                           follow=True)
+    assert "Zweite Beauftragte now receives new reports and can read 1 earlier report." \
+        in response.content.decode()
     assert ReportKey.objects.filter(report=report, officer=second, granted_by=user).exists()
+    assert access.pending_readers(world.duesseldorf) == []
     assert KNOWN_TEXT in second_client.get(url("detail", report.number)).content.decode()
     assert 'id="missing-access"' not in second_client.get(url("inbox")).content.decode()
+    form = english(Client()).get(reverse("reports:form", args=[SLUG])).content.decode()
+    readers = form.split('id="readers"')[1].split("</li>")[0]
+    assert user.name in readers and second.name in readers
+
+
+def test_the_channel_log_is_for_the_officers_not_the_audit_page(world, officer, case):
+    report, _receipt = case
+    user, key = officer
+    services.report_update(report=report, officer=user, private_key=key,
+                           status=Status.IN_PROGRESS, category=Category.SEXISM, reason="")
+    admin = world.users["duesseldorf_admin"]
+    audit_record(actor=admin, action=AuditEntry.Action.UPDATE, obj=world.duesseldorf,
+                 changes={"name": ["alt", "neu"]})
+    rows = list(AuditEntry.objects.filter(organisation=world.duesseldorf,
+                                          object_type__startswith="reports."))
+    assert AuditEntry.Action.UPDATE in {row.action for row in rows}
+
+    # The administrators' audit log: everything else, nothing of the channel.
+    audit = english(Client())
+    audit.force_login(admin)
+    body = audit.get(reverse("core:audit", args=[SLUG])).content.decode()
+    assert "organisations.organisation" in body
+    assert "reports." not in body and report.reference not in body
+    assert "reports." not in audit.get(reverse("core:audit", args=[SLUG]) + "?q=Report"
+                                       ).content.decode()
+
+    # The officers' log: who, what, when, which report, and their own key's rows.
+    page = unlocked(user).get(url("log"))
+    assert page.status_code == 200
+    log = page.content.decode().split('id="log"')[1]
+    for row in rows:
+        assert escape(row.object_repr) in log
+    assert user.email in log and "changed" in log
+    assert escape(f"Reporting channel key of {user.email}") in log
+    assert "organisations.organisation" not in log and "alt" not in log
 
 
 # --- settings and statistics -----------------------------------------------------------------
@@ -550,6 +655,17 @@ def test_channel_settings(world, officer, case):
     assert bad.status_code == 200 and b"before the deletion" in bad.content
     too_short = client.post(url("settings"), {"retention_days": 5, "warning_days": 1})
     assert too_short.status_code == 200
+    assert b'min="30" max="3650"' in page.content and b'min="1" max="365"' in page.content
+    # Out of range, however far: an error on the field, never a server error.
+    for field, retention_days, warning_days in [
+            ("retention_days", 10**30, 1), ("retention_days", -5, 1),
+            ("retention_days", 3651, 1), ("warning_days", 365, 10**30),
+            ("warning_days", 365, 0), ("warning_days", 365, 366)]:
+        refused = client.post(url("settings"), {"retention_days": retention_days,
+                                                "warning_days": warning_days})
+        assert refused.status_code == 200, (retention_days, warning_days)
+        assert f'id="id_{field}_error"'.encode() in refused.content
+    assert services.channel_settings(world.duesseldorf).retention_days == 730
     done = client.post(url("settings"), {"retention_days": 365, "warning_days": 14,
                                          "introduction": "Wir sind für dich da."})
     assert done.status_code == 302
@@ -560,22 +676,28 @@ def test_channel_settings(world, officer, case):
     assert report.expires_on == report.last_activity_on + timedelta(days=365)
 
 
-def test_a_shorter_period_that_deletes_asks_first(world, officer, case,
-                                                    django_capture_on_commit_callbacks):
+def test_a_shorter_period_asks_first_and_warns_before_deleting(
+        world, officer, case, django_capture_on_commit_callbacks):
     report, _receipt = case
-    Report.objects.filter(pk=report.pk).update(
-        last_activity_on=timezone.localdate() - timedelta(days=100))
-    client = unlocked(officer[0])
+    user, _key = officer
+    today = timezone.localdate()
+    Report.objects.filter(pk=report.pk).update(last_activity_on=today - timedelta(days=100))
+    client = unlocked(user)
     data = {"retention_days": 60, "warning_days": 10}
     asked = client.post(url("settings"), data)
     assert asked.status_code == 200 and b'id="confirm-deletion"' in asked.content
+    assert b"That is in 10 days." in asked.content
     assert services.channel_settings(world.duesseldorf).retention_days == 730
-    assert Report.objects.filter(pk=report.pk).exists()
+    mails_before = Outgoing.objects.filter(to_address=user.email).count()
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(url("settings"), {**data, "confirm_deletion": "1"})
     assert done.status_code == 302
-    assert not Report.objects.filter(pk=report.pk).exists()
-    assert keystore.read(report.key_name) is None
+    assert services.channel_settings(world.duesseldorf).retention_days == 60
+    # Not deleted at once: its officer is warned now, and it goes after the warning period.
+    report.refresh_from_db()
+    assert report.expires_on == today + timedelta(days=10) and report.warned_on == today
+    assert keystore.read(report.key_name) is not None
+    assert Outgoing.objects.filter(to_address=user.email).count() == mails_before + 1
 
 
 def test_statistics_table_print_and_csv(world, officer):
@@ -617,7 +739,8 @@ def test_reports_tick_deletes_and_warns(world, officer, submit, django_capture_o
     soon, _r = submit()
     fresh, _r = submit()
     today = timezone.localdate()
-    Report.objects.filter(pk=old.pk).update(expires_on=today - timedelta(days=1))
+    Report.objects.filter(pk=old.pk).update(expires_on=today - timedelta(days=1),
+                                            warned_on=today - timedelta(days=31))
     Report.objects.filter(pk=soon.pk).update(expires_on=today + timedelta(days=5))
     mails_before = Outgoing.objects.filter(to_address=user.email).count()
     out = StringIO()

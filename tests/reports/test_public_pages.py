@@ -24,9 +24,10 @@ FAKE_RECEIPT = "AAAA-BBBB-CCCC-DDDD-EEEE"
 
 @pytest.fixture(autouse=True)
 def same_hour(monkeypatch):
-    """The rate limits' salt changes on the full hour; pinned, a test running across it does
-    not start counting afresh."""
+    """The rate limits count per clock hour with a salt of the hour; pinned, a test running
+    across the full hour does not start counting afresh."""
     monkeypatch.setattr(limits, "_salt", lambda: b"pinned for the test")
+    monkeypatch.setattr(limits, "_hour", lambda: 481516)
 
 
 def url(name, *args):
@@ -204,6 +205,34 @@ def test_submitting_is_rate_limited(world, officer):
     assert Report.objects.count() == per_client
 
 
+def test_posts_with_errors_do_not_use_up_the_limits(world, officer):
+    address = url("form", "duesseldorf")
+    # Sixty empty posts from twelve connections: nothing accepted, nothing counted.
+    for n in range(60):
+        english(Client(REMOTE_ADDR=f"198.51.100.{n // 5}")).post(address, {})
+    assert not Report.objects.exists()
+    assert english(Client(REMOTE_ADDR="192.0.2.1")).post(address, form_data()).status_code == 200
+    # One connection's own mistakes do not lock it out either.
+    client = english(Client(REMOTE_ADDR="192.0.2.2"))
+    for _ in range(limits.LIMITS["submit"][0] + 3):
+        assert client.post(address, form_data(what="")).status_code == 400
+    assert client.post(address, form_data()).status_code == 200
+    assert Report.objects.count() == 2
+
+
+def test_the_organisation_ceiling_counts_accepted_reports(world, officer, monkeypatch):
+    assert limits.LIMITS["submit"][1] >= 200
+    monkeypatch.setitem(limits.LIMITS, "submit", (5, 3))
+    address = url("form", "duesseldorf")
+    for n in range(3):
+        english(Client(REMOTE_ADDR=f"198.51.100.{n}")).post(address, {})
+        assert english(Client(REMOTE_ADDR=f"198.51.100.{n}")).post(
+            address, form_data()).status_code == 200
+    refused = private(english(Client(REMOTE_ADDR="192.0.2.1")).post(address, form_data()))
+    assert refused.status_code == 429 and "Too many reports" in text(refused)
+    assert Report.objects.count() == 3
+
+
 def test_the_form_checks_the_csrf_token(world, officer):
     client = english(Client(enforce_csrf_checks=True))
     refused = private(client.post(url("form", "duesseldorf"), form_data()))
@@ -232,6 +261,29 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(world, officer):
                                   CONTENT_LENGTH=str(services.FILES_TOTAL_MAX + 2 * 2**20)))
     assert page.status_code == 413 and "25 MB" in text(page)
     assert not Report.objects.exists()
+
+
+def test_a_logged_in_visitors_session_is_neither_read_nor_written(world, officer, login):
+    member = world.users["duesseldorf_member"]
+    member.language = "en"
+    member.save(update_fields=["language"])
+    client = login("duesseldorf_member")  # no language cookie: the account's choice would count
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(expire_date="2030-01-01T00:00:00Z")
+    before = Session.objects.values("session_data", "expire_date").get(session_key=key)
+
+    form = private(client.get(url("form", "duesseldorf")))
+    page = private(client.post(url("form", "duesseldorf"), form_data()))
+    assert receipt_of(page)
+    # The language of nobody in particular: German, not the account's English.
+    assert '<html lang="de">' in text(form) and '<html lang="de">' in text(page)
+    # The session row is untouched (SESSION_SAVE_EVERY_REQUEST would rewrite its expiry, and
+    # so the moment of the report, next to the account), and the cookie is not sent back.
+    assert Session.objects.values("session_data", "expire_date").get(session_key=key) == before
+    assert settings.SESSION_COOKIE_NAME not in page.cookies
+    # Elsewhere, the member is still logged in.
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value == key
+    assert client.get(reverse("core:dashboard")).status_code == 200
 
 
 def test_a_logged_in_visitor_reports_as_nobody(world, officer, login, caplog):
@@ -350,6 +402,26 @@ def test_replies_are_rate_limited(world, submit):
                                   {"receipt": receipt, "text": "noch eine"}))
     assert refused.status_code == 429 and "Too many messages" in text(refused)
     assert Message.objects.count() == per_client
+
+
+def test_wrong_receipts_from_everywhere_do_not_lock_a_reporter_out(world, submit):
+    _report, receipt = submit()
+    address = url("follow_up", "duesseldorf")
+    per_client = limits.LIMITS["receipt"][0]
+    for n in range(30 * per_client):
+        Client(REMOTE_ADDR=f"2001:db8:{n // per_client:x}::1").post(address, {"receipt": "x"})
+    page = private(english(Client(REMOTE_ADDR="192.0.2.9")).post(address, {"receipt": receipt}))
+    assert page.status_code == 200 and KNOWN_TEXT in text(page)
+
+
+def test_one_ipv6_network_is_one_client(world, submit):
+    address = url("follow_up", "duesseldorf")
+    answers = [Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}").post(
+        address, {"receipt": FAKE_RECEIPT}).status_code for n in range(12)]
+    assert answers == [400] * limits.LIMITS["receipt"][0] + [429, 429]
+    # The next /64 is another connection.
+    assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(
+        address, {"receipt": FAKE_RECEIPT}).status_code == 400
 
 
 def test_a_file_of_another_report_is_not_found(world, submit):

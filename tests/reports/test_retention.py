@@ -2,6 +2,7 @@
 backup of the database no longer decrypts it, not even for its officer; officers are warned
 once before; activity and a new retention period move the dates."""
 
+import json
 import os
 import time
 from datetime import timedelta
@@ -79,7 +80,9 @@ def read_backup(backup: dict, officer_id: int, private_key: bytes) -> str:
     shred = keystore.read(backup["key_name"])
     if shred is None:
         raise crypto.DecryptionError("no shredding key")
-    return crypto.unseal(crypto.content_key(report_key, shred), backup["payload"]).decode()
+    return json.dumps(crypto.open_value(crypto.content_key(report_key, shred), "payload",
+                                        backup["payload"], report=backup["key_name"],
+                                        kind="report"), ensure_ascii=False)
 
 
 def test_an_expired_report_is_deleted_with_its_key(world, officer, submit, run_expire,
@@ -93,6 +96,8 @@ def test_an_expired_report_is_deleted_with_its_key(world, officer, submit, run_e
     assert key_file.exists()
     assert retention.expire(today=report.expires_on - timedelta(days=1))[0] == 0
 
+    report.refresh_from_db()
+    assert report.warned_on == report.expires_on - timedelta(days=1)  # warned, not deleted
     deleted, _warned = run_expire(today=report.expires_on)
     assert deleted == 1
     assert not Report.objects.filter(pk=report.pk).exists()
@@ -128,9 +133,15 @@ def test_a_backup_no_longer_decrypts_once_the_report_expired(world, officer, sub
     assert KNOWN_TEXT in read_backup(backup, user.pk, private_key)
     report_key = crypto.unseal(crypto.receipt_key(receipt), backup["receipt_wrap"])
     content = crypto.content_key(report_key, keystore.read(backup["key_name"]))
-    assert crypto.unseal(content, backup["files"][0]).startswith(b"%PDF")
+    [attachment] = Attachment.objects.filter(report=report)
+    meta = crypto.open_value(content, "file_meta", attachment.meta, report=report.key_name,
+                             kind="reporter")
+    assert crypto.open_bytes(content, "file_content", backup["files"][0],
+                             report=report.key_name,
+                             kind=f"reporter:{meta['id']}").startswith(b"%PDF")
 
-    run_expire(today=report.expires_on)
+    assert run_expire(today=report.expires_on - timedelta(days=1)) == (0, 1)
+    assert run_expire(today=report.expires_on) == (1, 0)
 
     # After: the officer still unwraps the report key from the backup's rows ...
     [wrapped] = [w for o, w in backup["wrapped"] if o == user.pk]
@@ -141,8 +152,9 @@ def test_a_backup_no_longer_decrypts_once_the_report_expired(world, officer, sub
     for blob in [backup["payload"], *backup["messages"], *backup["files"]]:
         for key in (report_key, crypto.receipt_key(receipt), content[::-1],
                     crypto.content_key(report_key, b"\0" * 32)):
-            with pytest.raises(crypto.DecryptionError):
-                crypto.unseal(key, blob)
+            for candidate in [key] + [crypto.subkey(key, p) for p in crypto.PURPOSES]:
+                with pytest.raises(crypto.DecryptionError):
+                    crypto.unseal(candidate, blob)
     # Restoring the rows changes nothing either: a restored report says it is gone.
     restored = Report.objects.create(
         organisation=world.duesseldorf, number=99, key_name=backup["key_name"],
@@ -220,15 +232,20 @@ def test_a_new_retention_period_recomputes_every_date(world, officer, submit, ru
     # The new warning period applies too: not yet at 8 days before, at 7 days before.
     assert run_expire(today=report.expires_on - timedelta(days=8)) == (0, 0)
     assert run_expire(today=report.expires_on - timedelta(days=7)) == (0, 1)
-    # A shorter period can make a report due at once.
+    # A shorter period never makes a report due at once: it keeps a full warning period from
+    # today, is warned, and goes only when that has passed.
     services.settings_update(organisation=world.duesseldorf, actor=user, retention_days=40,
                              warning_days=7)
     report.refresh_from_db()
-    assert report.expires_on == today - timedelta(days=10)
-    assert run_expire(today=today) == (1, 0)
+    assert report.expires_on == today + timedelta(days=7)
+    assert report.warned_on is None
+    assert run_expire(today=today) == (0, 1)
+    assert run_expire(today=today + timedelta(days=6)) == (0, 0)
     # New reports take the organisation's period.
     fresh, _r = submit()
     assert fresh.expires_on == today + timedelta(days=40)
+    assert run_expire(today=today + timedelta(days=7)) == (1, 0)
+    assert Report.objects.filter(pk=fresh.pk).exists()
 
 
 def test_report_delete_by_hand_destroys_the_key(world, officer, submit,
@@ -278,3 +295,65 @@ def test_a_destroyed_key_file_is_overwritten_before_it_goes(key_dir):
     assert not path.exists()
     assert twin.read_bytes() == b"\0" * crypto.KEY_SIZE
     keystore.destroy(name)  # twice is fine
+
+
+def test_nothing_is_deleted_unwarned(world, officer, submit, run_expire):
+    """A report past its date that was never warned (a shorter period, a command that did not
+    run) is warned now and kept for the warning period from today."""
+    user, _key = officer
+    report, _r = submit()
+    today = timezone.localdate()
+    Report.objects.filter(pk=report.pk).update(expires_on=today - timedelta(days=100))
+    sent = Outgoing.objects.count()
+    assert run_expire(today=today) == (0, 1)
+    report.refresh_from_db()
+    assert report.warned_on == today
+    assert report.expires_on == today + timedelta(days=30)  # the default warning period
+    assert [m.to_address for m in list(Outgoing.objects.order_by("pk"))[sent:]] == [user.email]
+    assert run_expire(today=today + timedelta(days=29)) == (0, 0)
+    assert run_expire(today=today + timedelta(days=30)) == (1, 0)
+    assert not Report.objects.filter(pk=report.pk).exists()
+
+
+def test_a_settings_change_keeps_a_full_warning_period(world, officer, submit):
+    user, _key = officer
+    report, _r = submit()
+    today = timezone.localdate()
+    Report.objects.filter(pk=report.pk).update(last_activity_on=today - timedelta(days=600))
+    services.settings_update(organisation=world.duesseldorf, actor=user, retention_days=30,
+                             warning_days=10)
+    report.refresh_from_db()
+    assert report.expires_on == today + timedelta(days=10)
+    # Saving the same settings again moves nothing and keeps a warning that was given.
+    Report.objects.filter(pk=report.pk).update(warned_on=today)
+    services.settings_update(organisation=world.duesseldorf, actor=user, retention_days=30,
+                             warning_days=10, introduction="Neu")
+    report.refresh_from_db()
+    assert (report.expires_on, report.warned_on) == (today + timedelta(days=10), today)
+    row = AuditEntry.objects.filter(object_type="reports.channelsettings").order_by("pk").last()
+    assert row.actor == user
+
+
+def test_only_an_officer_holding_the_report_deletes_it_early(world, officer, submit,
+                                                             django_capture_on_commit_callbacks):
+    from django.core.exceptions import PermissionDenied
+
+    from .test_crypto import new_officer
+
+    report, _r = submit()
+    newcomer, _key = new_officer(world, "newcomer")  # no key to the earlier report
+    for actor in (world.users["duesseldorf_admin"], world.users["duesseldorf_board"], newcomer):
+        with pytest.raises(PermissionDenied):
+            retention.report_delete(report=report, actor=actor, reason="weg damit")
+    assert Report.objects.filter(pk=report.pk).exists()
+    assert keystore.read(report.key_name) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.report_delete(report=report, actor=officer[0], reason="Auf Wunsch")
+    assert not Report.objects.filter(pk=report.pk).exists()
+
+
+def test_an_existing_key_folder_is_made_private(key_dir):
+    key_dir.mkdir(mode=0o755, parents=True)
+    key_dir.chmod(0o755)
+    keystore.create("d" * 32)
+    assert oct(key_dir.stat().st_mode & 0o777) == oct(0o700)

@@ -3,7 +3,7 @@ German and changes nothing; the channel refuses without a ready officer; numbers
 statuses, retention dates, audit rows and notifications behave as promised."""
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -516,13 +516,14 @@ def test_the_reporter_leaves_no_audit_row(world, officer, submit):
 def test_notifications_say_only_that_something_arrived(world, officer, submit):
     user = officer[0]
     second, _key = make_second_officer(world)
+    setup = Outgoing.objects.count()  # the readers were told about the second officer
     report, receipt = submit(category=Category.SEXISM, wish=Wish.PROCEDURE,
                              contact="kontakt@example.net")
-    new = list(Outgoing.objects.order_by("pk"))
+    new = list(Outgoing.objects.order_by("pk"))[setup:]
     assert sorted(m.to_address for m in new) == sorted([user.email, second.email])
     found, key = services.reporter_open(organisation=world.duesseldorf, receipt=receipt)
     services.reporter_reply(report=found, report_key=key, text=REPLY_TEXT)
-    later = list(Outgoing.objects.order_by("pk"))[len(new):]
+    later = list(Outgoing.objects.order_by("pk"))[setup + len(new):]
     assert sorted(m.to_address for m in later) == sorted([user.email, second.email])
 
     forbidden = MARKERS + [report.reference, f"#{report.number}", receipt,
@@ -579,3 +580,123 @@ def test_a_deleted_reports_number_is_never_given_again(world, officer, submit):
     report_delete(report=second, actor=officer[0], reason="test")
     third, _receipt = submit()
     assert (first.number, second.number, third.number) == (1, 2, 3)
+
+
+# --- a ciphertext moved elsewhere is never shown (domain separation) -------------------------
+
+def _swap_world(world, officer, submit):
+    user, private_key = officer
+    report, receipt = submit(files=[pdf("erste.pdf")])
+    services.officer_reply(report=report, officer=user, private_key=private_key,
+                           text="Antwort an die meldende Person")
+    services.entry_add(report=report, officer=user, private_key=private_key, kind="note",
+                       text="INTERN: Zeugin sagt etwas anderes")
+    found, report_key = services.reporter_open(organisation=world.duesseldorf, receipt=receipt)
+    services.reporter_reply(report=found, report_key=report_key, text="Danke",
+                            files=[pdf("zweite.pdf")])
+    return report, receipt, report_key
+
+
+def _reporter_sees(world, receipt) -> services.Opened:
+    found, report_key = services.reporter_open(organisation=world.duesseldorf, receipt=receipt)
+    return services.reporter_view(report=found, report_key=report_key)
+
+
+def test_an_internal_note_moved_into_the_conversation_is_not_shown(world, officer, submit):
+    report, receipt, _key = _swap_world(world, officer, submit)
+    note = CaseEntry.objects.get(report=report, kind="note")
+    Message.objects.create(report=report, from_reporter=False, author=officer[0],
+                           body=bytes(note.body))
+    seen = _reporter_sees(world, receipt)
+    assert [m["text"] for m in seen.messages] == ["Antwort an die meldende Person", "Danke"]
+    assert seen.corrupted == 1
+    assert "INTERN" not in json.dumps([m["text"] for m in seen.messages])
+
+
+def test_a_message_turned_round_or_moved_is_not_shown(world, officer, submit):
+    user, private_key = officer
+    report, receipt, _key = _swap_world(world, officer, submit)
+    answer = Message.objects.get(report=report, from_reporter=False)
+    # The officer's answer now claims to come from the reporter.
+    Message.objects.filter(pk=answer.pk).update(from_reporter=True)
+    opened = services.report_open(report=report, officer=user, private_key=private_key)
+    assert [m["text"] for m in opened.messages] == ["Danke"] and opened.corrupted == 1
+    Message.objects.filter(pk=answer.pk).update(from_reporter=False)
+    # A message of another report of the same organisation (another content key) opens
+    # nowhere else either.
+    other, _r = submit(what="Ein anderer Bericht")
+    Message.objects.filter(pk=answer.pk).update(report=other)
+    opened = services.report_open(report=other, officer=user, private_key=private_key)
+    assert opened.messages == [] and opened.corrupted == 1
+
+
+def test_an_entry_of_another_kind_is_not_shown(world, officer, submit):
+    user, private_key = officer
+    report, _receipt, _key = _swap_world(world, officer, submit)
+    CaseEntry.objects.filter(report=report, kind="note").update(kind="decision")
+    opened = services.report_open(report=report, officer=user, private_key=private_key)
+    assert opened.entries == [] and opened.corrupted == 1
+
+
+def test_swapped_files_and_payloads_are_refused(world, officer, submit):
+    user, private_key = officer
+    report, receipt, report_key = _swap_world(world, officer, submit)
+    first, second = Attachment.objects.filter(report=report).order_by("pk")
+    assert services.attachment_open(attachment=first, report_key=report_key)[0] == "erste.pdf"
+    # The contents swapped: each name would show the other file.
+    Attachment.objects.filter(pk=first.pk).update(content=bytes(second.content))
+    first.refresh_from_db()
+    with pytest.raises(services.ReportCorrupted):
+        services.attachment_open(attachment=first, report_key=report_key)
+    # An officer's file meta (another side) in the reporter's file.
+    Attachment.objects.filter(pk=second.pk).update(from_reporter=False)
+    seen = _reporter_sees(world, receipt)
+    # The first one's name is its own (it refuses when opened, above); the second is left out.
+    assert [a["name"] for a in seen.attachments] == ["erste.pdf"] and seen.corrupted == 1
+    # The report's own text replaced by a message's ciphertext: the report does not open.
+    answer = Message.objects.get(report=report, from_reporter=False)
+    Report.objects.filter(pk=report.pk).update(payload=bytes(answer.body))
+    report.refresh_from_db()
+    with pytest.raises(services.ReportCorrupted):
+        services.report_open(report=report, officer=user, private_key=private_key)
+    assert issubclass(services.ReportCorrupted, services.ReportGone)  # pages handle it so
+
+
+# --- no exact times for the report ------------------------------------------------------------
+
+def test_the_rows_made_at_submission_keep_only_the_day(world, officer, submit):
+    settings_row = services.channel_settings(world.duesseldorf)
+    settings_updated = ChannelSettings.objects.get(pk=settings_row.pk).updated_at
+    report, receipt = submit(files=[pdf()])
+    day = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    report.refresh_from_db()
+    assert (report.created_at, report.updated_at) == (day, day)
+    assert {row.created_at for row in ReportKey.objects.filter(report=report)} == {day}
+    assert {(a.created_at, a.updated_at) for a in Attachment.objects.filter(report=report)} \
+        == {(day, day)}
+    # The counter moved, the settings row's time did not.
+    row = ChannelSettings.objects.get(pk=settings_row.pk)
+    assert row.last_number == 1 and row.updated_at == settings_updated
+
+    # The reporter's later message keeps only its hour, and the report its time.
+    found, report_key = services.reporter_open(organisation=world.duesseldorf, receipt=receipt)
+    message = services.reporter_reply(report=found, report_key=report_key, text="Noch etwas",
+                                      files=[pdf()])
+    message.refresh_from_db()
+    assert (message.created_at.minute, message.created_at.second,
+            message.created_at.microsecond) == (0, 0, 0)
+    assert message.updated_at == message.created_at
+    assert {a.created_at for a in Attachment.objects.filter(message=message)} == \
+        {message.created_at}
+    report.refresh_from_db()
+    assert report.updated_at == day and report.unread_by_officers
+
+
+def test_a_channel_settings_row_made_by_the_first_report_keeps_only_the_day(world, officer,
+                                                                            submit):
+    assert not ChannelSettings.objects.filter(organisation=world.duesseldorf).exists()
+    submit()
+    row = ChannelSettings.objects.get(organisation=world.duesseldorf)
+    local = timezone.localtime(row.created_at)
+    assert (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+    assert row.updated_at == row.created_at

@@ -34,7 +34,7 @@ _SECRET_PATH = re.compile(
     # Where a path starts: the line's start, after a space, a quote or `=`, or after a host.
     r"""(?P<keep>(?:^|[\s"'(=,]|//[^/\s"'?#]+)"""
     r"/(?:a|checkin|r|u|calendar|join/confirm|consent/confirm|groups/confirm"
-    r"|assembly/\d+/projector|accounts/reset/[^/\s\"'?#]+)/)"
+    r"|assembly/\d+/projector|accounts/reset/[^/\s\"'?#]+|mentoring/p)/)"
     # A route pattern ("/a/<str:token>/", what the filter itself writes) is no secret.
     r"""(?!<)[^/\s"'?#&]+""")
 # Query values that are keys: the live view's `?t=` (viewer and projector tokens;

@@ -1,9 +1,31 @@
 import logging
 import time
 
+from django.conf import settings
+
 from mitmachen.core.audit import current_channel
 
 log = logging.getLogger("mitmachen.request")
+
+
+# The reporting channel's public pages (reports/urls.py): no account and no session there.
+REPORTER_PREFIX = "/report/"
+
+
+class ReporterPagesMiddleware:
+    """On the reporter's pages, a visitor is nobody: the session cookie is dropped before the
+    SessionMiddleware sees it (this runs before it), so a logged-in member's session is neither
+    loaded nor saved nor sent back, and no row of django_session records the moment of a report
+    next to the account. Everything after (authentication, language, the request log) sees an
+    anonymous visitor. The cookie stays in the browser for the member's other pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(REPORTER_PREFIX):
+            request.COOKIES.pop(settings.SESSION_COOKIE_NAME, None)
+        return self.get_response(request)
 
 
 class RequestLogMiddleware:
@@ -46,8 +68,6 @@ SECRET_ROUTES = {"events:personal", "events:feed_personal", "messaging:unsubscri
                  "assemblies:participant_motions", "assemblies:participant_election",
                  "assemblies:checkin_code", "assemblies:projector", "assemblies:live_json",
                  "assemblies:live_events",
-                 # A reporter's download: the attachment's number is nobody's business.
-                 "reports:follow_up_file",
                  # A mentee's or mentor's personal mentoring page.
                  "mentoring:personal", "mentoring:answer", "mentoring:meeting",
                  "mentoring:goal", "mentoring:note", "mentoring:feedback",

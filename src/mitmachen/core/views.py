@@ -292,7 +292,13 @@ def role_revoke(request, slug, pk):
 def audit(request, slug):
     organisation = staff_organisation(request, slug, Perm.AUDIT_VIEW)
     form = AuditFilterForm(request.GET or None)
-    entries = AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+    # The reporting channel's rows (object types "reports.…") are the officers' alone: when
+    # reports arrive and how cases move would tell the board about people who reported. The
+    # officers read them on their own page (reports:log). Mentoring rows likewise belong to the
+    # coordinator (mentoring:log): who applies to a women*'s programme is nobody else's business.
+    entries = AuditEntry.objects.filter(organisation=organisation).exclude(
+        object_type__startswith="reports.").exclude(
+        object_type__startswith="mentoring.").select_related("actor")
     if form.is_valid():
         if form.cleaned_data["action"]:
             entries = entries.filter(action=form.cleaned_data["action"])

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from nacl.public import PrivateKey
 from ninja import Field, Header, Router, Schema, Status
 from ninja.decorators import decorate_view
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from mitmachen.api.auth import bearer
@@ -175,7 +176,12 @@ def _organisation(request, slug: str) -> Organisation:
 
 def _unlocked(request, slug: str, token) -> tuple[Organisation, bytes]:
     organisation = _organisation(request, slug)
-    return organisation, unlocked_private_key(request.user, token)
+    private = unlocked_private_key(request.user, token)
+    if not access.is_reader(request.user, organisation):
+        # Not even the list's metadata before a reader has approved this officer.
+        raise HttpError(403, _("An officer who already reads this organisation's reports has "
+                               "to approve you first."))
+    return organisation, private
 
 
 def _report(organisation: Organisation, number: int) -> Report:
@@ -334,15 +340,9 @@ FILE_RESPONSE = {"responses": {"200": {
 def unlock(request, slug: str, payload: UnlockIn):
     organisation = _organisation(request, slug)
     user = request.user
-    if not mfa.is_enrolled(user):
-        raise ValidationError({"code": _("Set up two-factor authentication first.")})
-    if not OfficerKey.objects.filter(user=user).exists():
-        # Before the code is checked: a code used up for nothing would have to be waited out.
-        raise ValidationError({"passphrase": _("You have no key yet. Set it up on the "
-                                               "reporting channel's page first.")})
-    if not mfa.totp_verify(user=user, code=payload.code):
-        raise ValidationError({"code": _("The code is wrong or was already used.")})
-    private = access.private_key_open(user=user, passphrase=payload.passphrase)
+    # Throttled, audited on failure, and refused before a code is used up for nothing.
+    private = access.private_key_unlock(user=user, passphrase=payload.passphrase,
+                                        code=payload.code)
     token, expires_at = unlock_store(user=user, private_key=private)
     audit_record(actor=user, action=AuditEntry.Action.LOGIN, organisation=organisation,
                  object_repr=_("Reporting channel unlocked"))

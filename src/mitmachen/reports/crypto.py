@@ -7,25 +7,49 @@ Keys (decision 0020):
   officer who may read the report, and wrapped with a key derived from the reporter's receipt;
 - a shredding key per report, kept outside the database (`keystore`); the key that encrypts
   the report's content is derived from both, so a database backup alone never decrypts a
-  report, and deleting the shredding key makes every copy of the report unreadable.
+  report, and deleting the shredding key makes every copy of the report unreadable;
+- from the content key, one subkey per purpose (the report, a reporter's message, an officer's
+  message, a case entry, a file's name, a file's bytes), and inside every sealed text the
+  report's key name and the row's kind or side: someone who can write to the database cannot
+  move a ciphertext to another row, another kind of row or another report and have it read
+  there (an internal note shown to the reporter as a message, say).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 
 import nacl.exceptions
 import nacl.pwhash
 import nacl.secret
 import nacl.utils
+from django.conf import settings
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 KEY_SIZE = nacl.secret.SecretBox.KEY_SIZE
-# Interactive limits (64 MiB, ~0.1 s): an officer unlocks once per session, not per request.
-OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
-MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+# Argon2id costs by name (settings.REPORTS_ARGON2). "moderate" (256 MiB, about a second) is
+# the default: an officer unlocks once per session, and the sealed private key is all that an
+# attacker with the database needs for an offline guess at the passphrase.
+ARGON2_LIMITS = {
+    "interactive": (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+                    nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE),
+    "moderate": (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE),
+    "sensitive": (nacl.pwhash.argon2id.OPSLIMIT_SENSITIVE,
+                  nacl.pwhash.argon2id.MEMLIMIT_SENSITIVE),
+}
+
+# One BLAKE2b personalisation (at most 16 bytes) per thing the content key encrypts.
+PURPOSES = {
+    "payload": b"mm-rep-payload",
+    "reporter_message": b"mm-rep-msg-rep",
+    "officer_message": b"mm-rep-msg-off",
+    "entry": b"mm-rep-entry",
+    "file_meta": b"mm-rep-file-meta",
+    "file_content": b"mm-rep-file-data",
+}
 
 # Crockford's base32 without I, L, O, U: nothing to confuse when copying it from paper.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -59,13 +83,27 @@ def passphrase_key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -
                                     opslimit=opslimit, memlimit=memlimit)
 
 
-def officer_keypair(passphrase: str) -> dict:
+def argon2_limits() -> tuple[int, int]:
+    """(opslimit, memlimit) that new seals use, from settings.REPORTS_ARGON2."""
+    name = getattr(settings, "REPORTS_ARGON2", "moderate")
+    try:
+        return ARGON2_LIMITS[name]
+    except KeyError:
+        raise ValueError(f"REPORTS_ARGON2 must be one of {sorted(ARGON2_LIMITS)}") from None
+
+
+def officer_keypair(passphrase: str, *, limits: tuple[int, int] | None = None) -> dict:
     """A new key pair: the public key, and the private key sealed with the passphrase."""
     private = PrivateKey.generate()
-    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    sealed = seal(passphrase_key(passphrase, salt, OPSLIMIT, MEMLIMIT), bytes(private))
-    return {"public_key": bytes(private.public_key), "sealed_private_key": sealed,
-            "salt": salt, "opslimit": OPSLIMIT, "memlimit": MEMLIMIT}
+    return {"public_key": bytes(private.public_key),
+            **reseal_private_key(bytes(private), passphrase, limits=limits)}
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    try:
+        return bytes(PrivateKey(bytes(private_key)).public_key)
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
+        raise DecryptionError from exc
 
 
 def open_private_key(*, sealed_private_key: bytes, salt: bytes, opslimit: int, memlimit: int,
@@ -74,11 +112,14 @@ def open_private_key(*, sealed_private_key: bytes, salt: bytes, opslimit: int, m
     return unseal(passphrase_key(passphrase, bytes(salt), opslimit, memlimit), sealed_private_key)
 
 
-def reseal_private_key(private_key: bytes, passphrase: str) -> dict:
+def reseal_private_key(private_key: bytes, passphrase: str, *,
+                       limits: tuple[int, int] | None = None) -> dict:
+    """The private key sealed with the passphrase, a fresh salt and the current limits."""
+    opslimit, memlimit = limits or argon2_limits()
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    return {"sealed_private_key": seal(passphrase_key(passphrase, salt, OPSLIMIT, MEMLIMIT),
+    return {"sealed_private_key": seal(passphrase_key(passphrase, salt, opslimit, memlimit),
                                        private_key),
-            "salt": salt, "opslimit": OPSLIMIT, "memlimit": MEMLIMIT}
+            "salt": salt, "opslimit": opslimit, "memlimit": memlimit}
 
 
 def wrap_for(public_key: bytes, report_key: bytes) -> bytes:
@@ -96,6 +137,50 @@ def content_key(report_key: bytes, shred_key: bytes) -> bytes:
     """The key that encrypts a report's text, files and notes: needs both halves."""
     return hashlib.blake2b(report_key, key=shred_key, digest_size=KEY_SIZE,
                            person=b"mm-report-body").digest()
+
+
+def subkey(content: bytes, purpose: str) -> bytes:
+    """The key for one purpose (PURPOSES): a ciphertext of one kind opens under no other."""
+    return hashlib.blake2b(b"", key=bytes(content), digest_size=KEY_SIZE,
+                           person=PURPOSES[purpose]).digest()
+
+
+def seal_value(content: bytes, purpose: str, *, report: str, kind: str, value) -> bytes:
+    """`value` (JSON) sealed under the purpose's subkey, with the report's key name and the
+    row's kind inside, so that it reads back only where it was written."""
+    envelope = {"r": report, "k": kind, "v": value}
+    return seal(subkey(content, purpose), json.dumps(envelope, ensure_ascii=False).encode())
+
+
+def open_value(content: bytes, purpose: str, blob, *, report: str, kind: str):
+    """The value sealed by seal_value; DecryptionError if it belongs anywhere else."""
+    plain = unseal(subkey(content, purpose), bytes(blob))
+    try:
+        envelope = json.loads(plain)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecryptionError from exc
+    if (not isinstance(envelope, dict) or envelope.get("r") != report
+            or envelope.get("k") != kind or "v" not in envelope):
+        raise DecryptionError("sealed for another place")
+    return envelope["v"]
+
+
+def seal_bytes(content: bytes, purpose: str, *, report: str, kind: str, data: bytes) -> bytes:
+    """Bytes (a file) sealed like seal_value: a JSON header line, then the bytes as they are."""
+    header = json.dumps({"r": report, "k": kind}).encode()  # ASCII: no newline inside
+    return seal(subkey(content, purpose), header + b"\n" + bytes(data))
+
+
+def open_bytes(content: bytes, purpose: str, blob, *, report: str, kind: str) -> bytes:
+    plain = unseal(subkey(content, purpose), bytes(blob))
+    header, newline, data = plain.partition(b"\n")
+    try:
+        found = json.loads(header) if newline else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecryptionError from exc
+    if not isinstance(found, dict) or found != {"r": report, "k": kind}:
+        raise DecryptionError("sealed for another place")
+    return data
 
 
 # --- receipts ------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ class DemoReports:
         TotpDevice.objects.update_or_create(user=officer, defaults={
             "secret": DEMO_TOTP_SECRET, "confirmed_at": timezone.now(), "last_step": 0})
         if not hasattr(officer, "report_key"):
+            # The channel's first officer: approved as its reader without anyone's approval.
             access.officer_key_create(user=officer, passphrase=DEMO_PASSPHRASE)
         private = access.private_key_open(user=officer, passphrase=DEMO_PASSPHRASE)
         services.channel_settings(organisation)

@@ -4,6 +4,7 @@ raise ValidationErrors that core.errors.add_to_form puts back onto these forms).
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -154,7 +155,16 @@ class GrantForm(forms.Form):
 
 
 def _setting(name: str) -> forms.Field:
-    field = ChannelSettings._meta.get_field(name).formfield()
+    model_field = ChannelSettings._meta.get_field(name)
+    bounds = {}
+    # The model's own limits, also on the form: a number out of range is a field error before
+    # any date arithmetic (a huge one would overflow it), and the browser can say so early.
+    for validator in model_field.validators:
+        if isinstance(validator, MinValueValidator):
+            bounds["min_value"] = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            bounds["max_value"] = validator.limit_value
+    field = model_field.formfield(**bounds)
     field.label = capfirst(field.label)
     return field
 

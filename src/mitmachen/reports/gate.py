@@ -13,19 +13,26 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 
 from mitmachen.core import mfa
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import staff_organisation
-from mitmachen.reports import access
+from mitmachen.reports import access, services
 from mitmachen.reports.models import OfficerKey
 
 COOKIE_PATH = "/staff/"
+
+# The largest request body taken where files are uploaded: the files
+# (services.FILES_TOTAL_MAX) plus the texts and the multipart framing. Larger bodies are
+# refused before they are read.
+BODY_MAX = services.FILES_TOTAL_MAX + 1024 * 1024
 
 
 def no_store(response):
@@ -51,7 +58,7 @@ def _with_next(url_name: str, path: str, *args) -> str:
 
 
 def officer_page(unlocked: bool = True, *, two_factor: bool = True, verified: bool = True,
-                 key: bool = True):
+                 key: bool = True, reader: bool = True):
     """Decorator for views taking (request, slug, ...); the view also receives `organisation`
     and `private_key` (None unless `unlocked`).
 
@@ -59,7 +66,9 @@ def officer_page(unlocked: bool = True, *, two_factor: bool = True, verified: bo
     - `verified`: with one, a code must have been entered in this session (the unlock page,
       which asks for a code itself, turns this off);
     - `key`: without a key pair, go to the set-up page;
-    - `unlocked`: without the key unlocked in this session and browser, go to the unlock page.
+    - `unlocked`: without the key unlocked in this session and browser, go to the unlock page;
+    - `reader`: an officer not yet approved as a reader (decision 0020) sees only the access
+      page, which tells them who has to approve them — not even the inbox's metadata.
     """
 
     def decorator(view):
@@ -86,9 +95,52 @@ def officer_page(unlocked: bool = True, *, two_factor: bool = True, verified: bo
                 if private_key is None:
                     return no_store(redirect(_with_next("reports:unlock", here,
                                                         organisation.slug)))
+                if reader and not access.is_reader(request.user, organisation):
+                    return no_store(redirect("reports:access", slug=organisation.slug))
             response = view(request, slug, *args, organisation=organisation,
                             private_key=private_key, **kwargs)
             return no_store(response)
+
+        return wrapped
+
+    return decorator
+
+
+# --- uploads: in memory only (officers' and reporters' pages) -----------------------------
+
+class InMemoryUploads(MemoryFileUploadHandler):
+    """Keeps every upload in memory whatever its size; BODY_MAX caps the total. Django would
+    write a file over 2.5 MB to a temporary file, leaving the plaintext of an attachment on
+    disk after the request."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.activated = True
+
+
+def body_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def uploads_in_memory(too_large):
+    """Decorator for a view that takes files: a body over BODY_MAX gets `too_large(request,
+    *args, **kwargs)` without being read, any other is parsed by InMemoryUploads.
+
+    The view must also be csrf_exempt (outermost): the CSRF middleware would read the body
+    before the handlers are set. csrf_protect checks here, right after, so the check is only
+    deferred, never skipped."""
+
+    def decorator(view):
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if body_length(request) > BODY_MAX:
+                return too_large(request, *args, **kwargs)
+            request.upload_handlers = [InMemoryUploads(request)]
+            return protected(request, *args, **kwargs)
 
         return wrapped
 

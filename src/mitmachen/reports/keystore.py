@@ -21,6 +21,10 @@ _NAME = re.compile(r"^[0-9a-f]{32}$")
 def _dir() -> Path:
     path = Path(settings.REPORTS_KEY_DIR)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkdir's mode applies only to a folder it creates (and the umask narrows it): one made by
+    # hand or by a deployment tool may be readable by others. Only the server's user, always.
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
     return path
 
 
@@ -51,7 +55,10 @@ def read(name: str) -> bytes | None:
 def destroy(name: str) -> None:
     path = _path(name)
     try:
-        # Overwrite first: on most file systems that removes the bytes, not only the name.
+        # Overwrite first, as a best effort: on a plain file system that replaces the bytes in
+        # place. Copy-on-write file systems (btrfs, ZFS), SSDs (wear levelling) and snapshots
+        # may keep the old blocks anyway; what decides there is that this folder is never
+        # backed up or snapshotted together with the database (see the module docstring).
         with open(path, "r+b") as handle:
             handle.write(b"\0" * KEY_SIZE)
             handle.flush()

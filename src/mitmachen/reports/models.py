@@ -2,6 +2,9 @@
 reporter or officer writes is stored encrypted (see crypto.py and decision 0020). What stays
 readable is what the channel needs to run: the organisation, a number, the category, the
 status, dates (days, not times, for the report itself) and who of the officers holds a key.
+
+The report's own rows (the report, its wrapped keys, the files sent with it) carry the day of
+submission as their creation time, not the moment: see services.report_submit.
 """
 
 import uuid
@@ -9,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mitmachen.core.models import BaseModel
@@ -73,6 +77,32 @@ class OfficerKey(BaseModel):
 
     def __str__(self):
         return str(self.user)
+
+
+class Reader(BaseModel):
+    """An officer whom the organisation's reports are encrypted for.
+
+    Holding the officer role is not enough: whoever can grant roles (an administrator) could
+    otherwise appoint a reader of every new report. An approved reader approves each further
+    one; only the very first officer of a channel is approved without (approved_by empty)."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
+                                     related_name="report_readers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="report_readerships")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "user"],
+                                               name="report_reader_unique")]
+        verbose_name = _("approved reader")
+        verbose_name_plural = _("approved readers")
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation}"
 
 
 class Status(models.TextChoices):

@@ -2,14 +2,19 @@
 
 Reporter-facing services take no actor and write no audit row: an audit row would keep the
 moment of a report next to nothing else, which is exactly what the reporter is promised not to
-leave behind. Officers' actions are audited, without any content.
+leave behind. For the same reason the rows made at submission carry only its day, and the
+reporter's later messages only their hour. Officers' actions are audited, without any content.
+
+Every text is sealed for its place (crypto.seal_value): its purpose's subkey, the report's key
+name and the row's kind or side. A ciphertext moved elsewhere by someone who can write to the
+database does not open there, and is never shown (Opened.corrupted, ReportCorrupted).
 """
 
 from __future__ import annotations
 
-import json
+import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime, make_aware
 from django.utils.translation import gettext as _
 
 from mitmachen.core.audit import audit_read, audit_record
@@ -48,6 +54,12 @@ class ReportGone(Exception):
     """The report's shredding key is gone: it expired and was deleted."""
 
 
+class ReportCorrupted(ReportGone):
+    """The report's own text does not open as what it should be: damaged or tampered with.
+    A kind of ReportGone, so that every page that handles a deleted report shows nothing of
+    this one either."""
+
+
 @dataclass
 class Opened:
     """A report decrypted for one reader."""
@@ -57,6 +69,9 @@ class Opened:
     messages: list = field(default_factory=list)
     attachments: list = field(default_factory=list)
     entries: list = field(default_factory=list)
+    # Messages, files and entries that did not open where they are (moved or damaged): left
+    # out, only counted, so that a page can say that something is wrong.
+    corrupted: int = 0
 
 
 def channel_settings(organisation) -> ChannelSettings:
@@ -115,12 +130,70 @@ def _files(uploads) -> list[tuple[str, str, bytes]]:
     return checked
 
 
-def _seal_json(key: bytes, value) -> bytes:
-    return crypto.seal(key, json.dumps(value, ensure_ascii=False).encode())
+def _side(from_reporter: bool) -> str:
+    return "reporter" if from_reporter else "officer"
 
 
-def _open_json(key: bytes, blob) -> dict:
-    return json.loads(crypto.unseal(key, bytes(blob)))
+def _seal_payload(key: bytes, report: Report, content: dict) -> bytes:
+    return crypto.seal_value(key, "payload", report=report.key_name, kind="report",
+                             value=content)
+
+
+def _open_payload(key: bytes, report: Report) -> dict:
+    content = crypto.open_value(key, "payload", report.payload, report=report.key_name,
+                                kind="report")
+    if not isinstance(content, dict):
+        raise crypto.DecryptionError("not a report")
+    return content
+
+
+def _seal_message(key: bytes, report: Report, *, from_reporter: bool, text: str) -> bytes:
+    side = _side(from_reporter)
+    return crypto.seal_value(key, f"{side}_message", report=report.key_name, kind=side,
+                             value=text)
+
+
+def _open_message(key: bytes, report: Report, message: Message) -> str:
+    side = _side(message.from_reporter)
+    text = crypto.open_value(key, f"{side}_message", message.body, report=report.key_name,
+                             kind=side)
+    if not isinstance(text, str):
+        raise crypto.DecryptionError("not a message")
+    return text
+
+
+def _seal_entry(key: bytes, report: Report, kind: str, text: str) -> bytes:
+    return crypto.seal_value(key, "entry", report=report.key_name, kind=kind, value=text)
+
+
+def _open_entry(key: bytes, report: Report, entry: CaseEntry) -> str:
+    text = crypto.open_value(key, "entry", entry.body, report=report.key_name, kind=entry.kind)
+    if not isinstance(text, str):
+        raise crypto.DecryptionError("not an entry")
+    return text
+
+
+def _open_meta(key: bytes, report: Report, attachment: Attachment) -> dict:
+    meta = crypto.open_value(key, "file_meta", attachment.meta, report=report.key_name,
+                             kind=_side(attachment.from_reporter))
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str)
+                                             for k in ("name", "type", "id")):
+        raise crypto.DecryptionError("not a file")
+    return meta
+
+
+def _open_file(key: bytes, report: Report, attachment: Attachment, meta: dict) -> bytes:
+    # The bytes carry the id their name and type carry: two files' contents cannot be swapped.
+    return crypto.open_bytes(key, "file_content", attachment.content, report=report.key_name,
+                             kind=f"{_side(attachment.from_reporter)}:{meta['id']}")
+
+
+def _day_start(day: date) -> datetime:
+    return make_aware(datetime.combine(day, time.min))
+
+
+def _hour_start() -> datetime:
+    return localtime().replace(minute=0, second=0, microsecond=0)
 
 
 def _content_key(report: Report, report_key: bytes) -> bytes:
@@ -131,11 +204,16 @@ def _content_key(report: Report, report_key: bytes) -> bytes:
 
 
 def _attach(report, message, files, key, *, from_reporter: bool) -> None:
+    side = _side(from_reporter)
     for name, content_type, data in files:
+        file_id = uuid.uuid4().hex
         Attachment.objects.create(
             report=report, message=message, from_reporter=from_reporter,
-            meta=_seal_json(key, {"name": name, "type": content_type}),
-            content=crypto.seal(key, data), size=len(data))
+            meta=crypto.seal_value(key, "file_meta", report=report.key_name, kind=side,
+                                   value={"name": name, "type": content_type, "id": file_id}),
+            content=crypto.seal_bytes(key, "file_content", report=report.key_name,
+                                      kind=f"{side}:{file_id}", data=data),
+            size=len(data))
 
 
 def _touch(report: Report, *, today: date | None = None) -> None:
@@ -183,21 +261,33 @@ def report_submit(*, organisation, what, when="", where="", who="", wish="", cat
     if category not in Category.values:
         raise ValidationError({"category": _("Please choose a category from the list.")})
     checked = _files(files)
-    readers = access.readers_of(organisation)
-    if not readers:
-        raise ValidationError(_("This organisation has not opened its reporting channel yet."))
+    closed = ValidationError(_("This organisation has not opened its reporting channel yet."))
+    # A cheap refusal before anything is locked; the list that counts is read after the lock.
+    if not access.channel_open(organisation):
+        raise closed
 
     receipt = crypto.new_receipt()
     report_key = crypto.random_key()
     today = timezone.localdate()
+    # Every row made here carries the day, not the moment: the moment of a report, next to an
+    # access log elsewhere, could point to the reporter.
+    day = _day_start(today)
     with transaction.atomic():
-        settings_row = ChannelSettings.objects.select_for_update().get_or_create(
-            organisation=organisation)[0]
+        settings_row, created = ChannelSettings.objects.select_for_update().get_or_create(
+            organisation=organisation)
+        if created:
+            ChannelSettings.objects.filter(pk=settings_row.pk).update(created_at=day,
+                                                                      updated_at=day)
+        # After the lock, inside the transaction: a reader approved or removed a moment ago
+        # counts for this report.
+        readers = access.readers_of(organisation)
+        if not readers:
+            raise closed
         # A counter, not the highest existing number: a deleted report's number never returns.
         number = max(settings_row.last_number, Report.objects.filter(
             organisation=organisation).aggregate(n=Max("number"))["n"] or 0) + 1
-        settings_row.last_number = number
-        settings_row.save(update_fields=["last_number", "updated_at"])
+        # An update of the counter only: the row's updated_at would be the report's moment.
+        ChannelSettings.objects.filter(pk=settings_row.pk).update(last_number=number)
         report = Report(organisation=organisation, number=number, category=category,
                         received_on=today, last_activity_on=today,
                         expires_on=today + timedelta(days=settings_row.retention_days),
@@ -207,13 +297,17 @@ def report_submit(*, organisation, what, when="", where="", who="", wish="", cat
         shred = keystore.create(report.key_name)
         # If the transaction fails, the orphaned key file decrypts nothing; purge removes it.
         key = crypto.content_key(report_key, shred)
-        report.payload = _seal_json(key, content)
+        report.payload = _seal_payload(key, report, content)
         report.save()
         for reader in readers:
             ReportKey.objects.create(report=report, officer=reader.user,
                                      wrapped=crypto.wrap_for(bytes(reader.public_key),
                                                              report_key))
         _attach(report, None, checked, key, from_reporter=True)
+        Report.objects.filter(pk=report.pk).update(created_at=day, updated_at=day)
+        report.created_at = report.updated_at = day
+        ReportKey.objects.filter(report=report).update(created_at=day)
+        Attachment.objects.filter(report=report).update(created_at=day, updated_at=day)
         _tally(organisation, today.year, report.quarter, category, +1)
         _notify(report, "reports/email/new_report", [r.user for r in readers])
     return report, receipt
@@ -253,12 +347,20 @@ def reporter_reply(*, report: Report, report_key: bytes, text, files=()) -> Mess
     key = _content_key(report, report_key)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
-        message = Message.objects.create(report=report, from_reporter=True,
-                                         body=crypto.seal(key, text.encode()))
+        message = Message.objects.create(
+            report=report, from_reporter=True,
+            body=_seal_message(key, report, from_reporter=True, text=text))
         _attach(report, message, checked, key, from_reporter=True)
+        # The hour is enough for the officers to follow the conversation; the minute is not
+        # kept, and the report's own updated_at stays as it is.
+        hour = _hour_start()
+        Message.objects.filter(pk=message.pk).update(created_at=hour, updated_at=hour)
+        message.created_at = message.updated_at = hour
+        Attachment.objects.filter(message=message).update(created_at=hour, updated_at=hour)
         _touch(report)
         report.unread_by_officers = True
-        report.save()
+        report.save(update_fields=["last_activity_on", "expires_on", "warned_on",
+                                   "unread_by_officers"])
         holders = [k.officer for k in report.keys.select_related("officer")]
         _notify(report, "reports/email/new_message", holders)
     return message
@@ -274,22 +376,39 @@ def _officer_key(report: Report, officer, private_key: bytes) -> bytes:
 
 def _decrypt(report: Report, report_key: bytes, *, entries: bool) -> Opened:
     key = _content_key(report, report_key)
-    opened = Opened(report=report, content=_open_json(key, report.payload))
+    try:
+        opened = Opened(report=report, content=_open_payload(key, report))
+    except crypto.DecryptionError:
+        raise ReportCorrupted from None
     for message in report.messages.select_related("author"):
+        try:
+            text = _open_message(key, report, message)
+        except crypto.DecryptionError:
+            opened.corrupted += 1
+            continue
         opened.messages.append({"id": message.pk, "from_reporter": message.from_reporter,
                                 "author": message.author, "at": message.created_at,
-                                "text": crypto.unseal(key, bytes(message.body)).decode()})
+                                "text": text})
     for attachment in report.attachments.defer("content"):
-        meta = _open_json(key, attachment.meta)
+        try:
+            meta = _open_meta(key, report, attachment)
+        except crypto.DecryptionError:
+            opened.corrupted += 1
+            continue
         opened.attachments.append({"id": attachment.pk, "message_id": attachment.message_id,
                                    "from_reporter": attachment.from_reporter,
                                    "name": meta["name"], "type": meta["type"],
                                    "size": attachment.size})
     if entries:
         for entry in report.entries.select_related("author"):
+            try:
+                text = _open_entry(key, report, entry)
+            except crypto.DecryptionError:
+                opened.corrupted += 1
+                continue
             opened.entries.append({"kind": entry.kind, "label": entry.get_kind_display(),
                                    "author": entry.author, "at": entry.created_at,
-                                   "text": crypto.unseal(key, bytes(entry.body)).decode()})
+                                   "text": text})
     return opened
 
 
@@ -312,13 +431,16 @@ def attachment_open(*, attachment: Attachment, officer=None, private_key: bytes 
         audit_read(actor=officer, obj=report, what=_("Attachment of %(report)s")
                    % {"report": report})
     key = _content_key(report, report_key)
-    meta = _open_json(key, attachment.meta)
-    return meta["name"], meta["type"], crypto.unseal(key, bytes(attachment.content))
+    try:
+        meta = _open_meta(key, report, attachment)
+        return meta["name"], meta["type"], _open_file(key, report, attachment, meta)
+    except crypto.DecryptionError:
+        raise ReportCorrupted from None
 
 
 def _entry(report, officer, key, kind: str, text: str) -> CaseEntry:
     return CaseEntry.objects.create(report=report, author=officer, kind=kind,
-                                    body=crypto.seal(key, text.encode()))
+                                    body=_seal_entry(key, report, kind, text))
 
 
 def officer_reply(*, report: Report, officer, private_key: bytes, text, files=()) -> Message:
@@ -327,8 +449,9 @@ def officer_reply(*, report: Report, officer, private_key: bytes, text, files=()
     key = _content_key(report, _officer_key(report, officer, private_key))
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
-        message = Message.objects.create(report=report, from_reporter=False, author=officer,
-                                         body=crypto.seal(key, text.encode()))
+        message = Message.objects.create(
+            report=report, from_reporter=False, author=officer,
+            body=_seal_message(key, report, from_reporter=False, text=text))
         _attach(report, message, checked, key, from_reporter=False)
         _touch(report)
         report.unread_by_reporter = True
@@ -417,7 +540,11 @@ def _days(value, name: str) -> int:
 
 def settings_update(*, organisation, actor, retention_days, warning_days,
                     introduction="") -> ChannelSettings:
-    if not access.may_handle(actor, organisation):
+    """The retention period, the warning before deletion and the form's introduction. Only a
+    reader may change them: a period shortened by someone who cannot read the reports would
+    delete what they never saw. No report becomes due at once: each keeps at least the warning
+    period from today (retention.expire warns first, then deletes)."""
+    if not access.is_reader(actor, organisation):
         raise PermissionDenied
     # Checked before anything is read or created: bad input leaves no settings row behind.
     introduction = _text(introduction, "introduction", 4000)
@@ -435,11 +562,17 @@ def settings_update(*, organisation, actor, retention_days, warning_days,
             raise ValidationError({"warning_days": _("The warning must come before the "
                                                      "deletion.")})
         row.save()
-        # The new period applies to every report, counted from its last activity.
+        # The new period applies to every report, counted from its last activity, but never
+        # sooner than a full warning period from today. A report whose date moves is warned
+        # again for its new date.
+        earliest = timezone.localdate() + timedelta(days=row.warning_days)
         for report in Report.objects.filter(organisation=organisation).select_for_update():
-            report.expires_on = report.last_activity_on + timedelta(days=row.retention_days)
-            report.warned_on = None
-            report.save(update_fields=["expires_on", "warned_on", "updated_at"])
+            expires = max(report.last_activity_on + timedelta(days=row.retention_days),
+                          earliest)
+            if expires != report.expires_on:
+                report.expires_on = expires
+                report.warned_on = None
+                report.save(update_fields=["expires_on", "warned_on", "updated_at"])
         after = {"retention_days": row.retention_days, "warning_days": row.warning_days,
                  "introduction": row.introduction}
         from mitmachen.core.audit import changes_between

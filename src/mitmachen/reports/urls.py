@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/<slug:slug>/reports/access/", views.access_page, name="access"),
     path("staff/<slug:slug>/reports/settings/", views.channel_settings, name="settings"),
     path("staff/<slug:slug>/reports/statistics/", views.statistics, name="statistics"),
+    path("staff/<slug:slug>/reports/log/", views.log, name="log"),
     path("staff/<slug:slug>/reports/<int:number>/", views.detail, name="detail"),
     path("staff/<slug:slug>/reports/<int:number>/reply/", views.reply, name="reply"),
     path("staff/<slug:slug>/reports/<int:number>/entry/", views.entry, name="entry"),

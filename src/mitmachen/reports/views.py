@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,11 +21,13 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from mitmachen.core import mfa
 from mitmachen.core.errors import add_to_form
+from mitmachen.core.models import AuditEntry
 from mitmachen.core.spreadsheets import CSV_TYPE, csv_bytes
 from mitmachen.reports import access, retention, selectors, services
 from mitmachen.reports.forms import (
@@ -39,7 +43,12 @@ from mitmachen.reports.forms import (
     UnlockForm,
     UpdateForm,
 )
-from mitmachen.reports.gate import delete_key_cookie, officer_page, set_key_cookie
+from mitmachen.reports.gate import (
+    delete_key_cookie,
+    officer_page,
+    set_key_cookie,
+    uploads_in_memory,
+)
 from mitmachen.reports.models import (
     Attachment,
     OfficerKey,
@@ -182,16 +191,22 @@ def passphrase(request, slug, *, organisation, private_key):
     form = PassphraseForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
+            new = form.cleaned_data["new_passphrase"]
             try:
                 access.passphrase_change(user=request.user,
-                                         old=form.cleaned_data["passphrase"],
-                                         new=form.cleaned_data["new_passphrase"])
+                                         old=form.cleaned_data["passphrase"], new=new)
             except ValidationError as exc:
                 add_to_form(form, exc)
             else:
+                # A new passphrase comes with a new key pair: the key this session holds is
+                # the old one and opens nothing any more. Keep the new one instead.
+                client_key = access.session_store(
+                    request, access.private_key_open(user=request.user, passphrase=new))
                 messages.success(request, _("Your passphrase has been changed. Use the new one "
                                             "from now on."))
-                return redirect("reports:inbox", slug=organisation.slug)
+                response = redirect("reports:inbox", slug=organisation.slug)
+                set_key_cookie(response, client_key)
+                return response
         messages.error(request, NOT_SAVED)
     return render(request, "reports/passphrase.html", {"organisation": organisation,
                                                        "form": form})
@@ -286,7 +301,15 @@ def _officer_write(request, organisation, report, private_key, form, form_name, 
     return _detail_page(request, organisation, report, private_key, **{form_name: form})
 
 
+def _too_large(request, slug, number, *, organisation, private_key):
+    messages.error(request, _("The files are too large: at most 25 MB together. Nothing was "
+                              "sent."))
+    return redirect("reports:detail", slug=organisation.slug, number=number)
+
+
+@csrf_exempt  # checked by uploads_in_memory, once the upload handlers are set
 @officer_page()
+@uploads_in_memory(_too_large)
 def reply(request, slug, number, *, organisation, private_key):
     report = _report(organisation, number)
     if request.method != "POST":
@@ -389,7 +412,7 @@ def attachment(request, slug, number, pk, *, organisation, private_key):
 
 # --- access, settings, statistics ------------------------------------------------------------
 
-def _officer_rows(organisation, me) -> list[dict]:
+def _officer_rows(organisation, me, pending) -> list[dict]:
     total = Report.objects.filter(organisation=organisation).count()
     mine = set(ReportKey.objects.filter(officer=me, report__organisation=organisation)
                .values_list("report_id", flat=True))
@@ -399,39 +422,88 @@ def _officer_rows(organisation, me) -> list[dict]:
                    .values_list("report_id", flat=True))
         has_key = OfficerKey.objects.filter(user=user).exists()
         enrolled = mfa.is_enrolled(user)
+        waiting = user.pk in pending
         rows.append({"user": user, "me": user.pk == me.pk, "enrolled": enrolled,
-                     "has_key": has_key, "missing": total - len(held),
-                     "grantable": len(mine - held) if enrolled and has_key else 0})
+                     "has_key": has_key, "missing": total - len(held), "pending": waiting,
+                     "grantable": len(mine - held) if enrolled and has_key and not waiting
+                     else 0})
     return rows
 
 
-@officer_page()
+def _access_post(request, organisation, private_key) -> None:
+    """Approve a waiting officer as a reader (action "approve") or grant an officer the
+    reports this officer can read; the outcome as a message."""
+    form = GrantForm(request.POST)
+    approve = request.POST.get("action") == "approve"
+    candidates = access.pending_readers(organisation) if approve else \
+        access.officers_of(organisation)
+    officers = {u.pk: u for u in candidates}
+    officer = officers.get(form.cleaned_data["officer"]) if form.is_valid() else None
+    if officer is None or officer.pk == request.user.pk:
+        messages.error(request, _("Please choose one of the organisation's other officers."))
+        return
+    name = officer.name or officer.email
+    try:
+        if approve:
+            count = access.reader_approve(organisation=organisation, approver=request.user,
+                                          private_key=private_key, officer=officer)
+        else:
+            count = access.grant(organisation=organisation, granter=request.user,
+                                 private_key=private_key, officer=officer)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied:
+        messages.error(request, _("Only an officer who can read the reports can approve or "
+                                  "grant access. Nothing was changed."))
+    else:
+        if approve:
+            messages.success(request, ngettext(
+                "%(name)s now receives new reports and can read %(n)d earlier report.",
+                "%(name)s now receives new reports and can read %(n)d earlier reports.",
+                count) % {"name": name, "n": count})
+        else:
+            messages.success(request, ngettext(
+                "%(name)s can now read %(n)d more report.",
+                "%(name)s can now read %(n)d more reports.", count)
+                % {"name": name, "n": count})
+
+
+@officer_page(reader=False)
 def access_page(request, slug, *, organisation, private_key):
     if request.method == "POST":
-        form = GrantForm(request.POST)
-        officers = {u.pk: u for u in access.officers_of(organisation)}
-        officer = officers.get(form.cleaned_data["officer"]) if form.is_valid() else None
-        if officer is None or officer.pk == request.user.pk:
-            messages.error(request, _("Please choose one of the organisation's other "
-                                      "officers."))
-        else:
-            try:
-                count = access.grant(organisation=organisation, granter=request.user,
-                                     private_key=private_key, officer=officer)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, ngettext(
-                    "%(name)s can now read %(n)d more report.",
-                    "%(name)s can now read %(n)d more reports.", count)
-                    % {"name": officer.name or officer.email, "n": count})
+        _access_post(request, organisation, private_key)
         return redirect("reports:access", slug=organisation.slug)
+    pending = access.pending_readers(organisation)
     return render(request, "reports/access.html", {
-        "organisation": organisation, "officers": _officer_rows(organisation, request.user)})
+        "organisation": organisation,
+        "pending": [{"user": user, "me": user.pk == request.user.pk} for user in pending],
+        "officers": _officer_rows(organisation, request.user, {user.pk for user in pending})})
+
+
+LOG_PAGE_SIZE = 50
+
+
+def _channel_log(organisation):
+    """The audit rows about the channel: its reports, keys, grants and settings. They are kept
+    from the administrators' audit page (core.views.audit), which lists everything else: when
+    reports arrive and how cases move is the officers' business alone. An officer's key belongs
+    to no organisation, so its rows come with the organisation's current officers."""
+    officers = [user.pk for user in access.officers_of(organisation)]
+    return AuditEntry.objects.filter(
+        Q(organisation=organisation, object_type__startswith="reports.")
+        | Q(organisation__isnull=True, object_type="reports.officerkey", actor__in=officers)
+    ).order_by("-created_at", "-id")
+
+
+@officer_page()
+def log(request, slug, *, organisation, private_key):
+    page = Paginator(_channel_log(organisation), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/log.html", {"organisation": organisation, "page": page})
 
 
 def _would_delete(organisation, retention_days: int) -> int:
-    """How many reports a new retention period would delete at once."""
+    """How many reports a new retention period would delete at once. The form keeps
+    `retention_days` in the model's range, far from timedelta's."""
     limit = timezone.localdate() - timedelta(days=retention_days)
     return Report.objects.filter(organisation=organisation, last_activity_on__lte=limit).count()
 
@@ -448,10 +520,11 @@ def channel_settings(request, slug, *, organisation, private_key):
             data = form.cleaned_data
             doomed = _would_delete(organisation, data["retention_days"])
             if doomed and request.POST.get("confirm_deletion") != "1":
-                # Shortening the period deletes old reports without the usual warning: say so
-                # and ask once more.
+                # Shortening the period makes old reports due: they are deleted once the
+                # warning period is over. Say so and ask once more.
                 return render(request, "reports/settings.html", {
-                    "organisation": organisation, "form": form, "doomed": doomed})
+                    "organisation": organisation, "form": form, "doomed": doomed,
+                    "warning_days": data["warning_days"]})
             try:
                 services.settings_update(organisation=organisation, actor=request.user,
                                          retention_days=data["retention_days"],
@@ -459,8 +532,12 @@ def channel_settings(request, slug, *, organisation, private_key):
                                          introduction=data["introduction"])
             except ValidationError as exc:
                 add_to_form(form, exc)
+            except PermissionDenied:
+                form.add_error(None, _("Only an officer approved to read the reports can "
+                                       "change the settings."))
             else:
                 if doomed:
+                    # Their officers are warned now, not at the next daily run.
                     retention.expire(organisation=organisation)
                 messages.success(request, _("The settings have been saved."))
                 return redirect("reports:settings", slug=organisation.slug)
