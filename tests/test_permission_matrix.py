@@ -14,6 +14,17 @@ pytestmark = pytest.mark.django_db
 KASSEL_ROLES = ["kassel_board", "kassel_admin", "kassel_groups", "kassel_events",
                 "kassel_consultation", "kassel_treasurer"]
 
+MENTORING_PAGES = [
+    "/staff/{slug}/mentoring/", "/staff/{slug}/mentoring/new/",
+    "/staff/{slug}/mentoring/{programme}/", "/staff/{slug}/mentoring/{programme}/edit/",
+    "/staff/{slug}/mentoring/{programme}/applications/{application}/",
+    "/staff/{slug}/mentoring/{programme}/rules/",
+    "/staff/{slug}/mentoring/{programme}/matching/",
+    "/staff/{slug}/mentoring/{programme}/matching/{run}/send/",
+    "/staff/{slug}/mentoring/{programme}/pairs/",
+    "/staff/{slug}/mentoring/{programme}/pairs/print/",
+]
+
 # page → personas (among the Kassel ones) who may open it in Kassel.
 STAFF_PAGES = {
     "/staff/{slug}/profile/": {"kassel_board", "kassel_admin"},
@@ -76,8 +87,11 @@ STAFF_PAGES = {
         "/staff/{slug}/reports/statistics/", "/staff/{slug}/reports/1/",
         "/staff/{slug}/reports/1/files/1/",
     ]},
+    # Mentoring: the mentoring coordinator only, none of the Kassel roles.
+    **{page: set() for page in MENTORING_PAGES},
 }
 ASSEMBLY_KEYS = ("assembly", "item", "motion", "vote", "election")
+MENTORING_KEYS = ("programme", "application", "run")
 PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
                 "/municipalities/kassel/", "/accounts/login/", "/accounts/password-reset/",
                 "/api/v1/docs"]
@@ -86,7 +100,37 @@ PUBLIC_PAGES = ["/", "/o/kassel/", "/o/duesseldorf/", "/o/kreisgruppe/",
 def _url(page, world, organisation):
     place = world.kassel_office if organisation == world.kassel else world.duesseldorf_office
     return page.format(slug=organisation.slug, place=place.pk,
-                       **_event_ids(page, organisation), **_assembly_ids(page, organisation))
+                       **_event_ids(page, organisation), **_assembly_ids(page, organisation),
+                       **_mentoring_ids(page, organisation))
+
+
+def _mentoring_ids(page, organisation) -> dict:
+    """A programme with a mentee, a mentor and a matching run, for the pages that need them."""
+    if "{programme}" not in page:
+        return {}
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitmachen.mentoring import services
+
+    today = timezone.localdate()
+    programme = services.programme_create(organisation=organisation, actor=None, data={
+        "title": "Mentoring", "slug": "mentoring", "cohort_starts": today + timedelta(days=30),
+        "cohort_ends": today + timedelta(days=300),
+        "mentee_window_opens": today - timedelta(days=1),
+        "mentee_window_closes": today + timedelta(days=20),
+        "mentor_window_opens": today - timedelta(days=1),
+        "mentor_window_closes": today + timedelta(days=20)})
+    services.programme_set_status(programme=programme, status="open", actor=None)
+    profile = {"fields": ["housing"], "languages": ["de"], "hours_per_month": 4}
+    mentee, _token = services.application_submit(
+        programme=programme, role="mentee", consent=True,
+        data={"name": "Ada", "email": "ada@example.org", **profile})
+    services.application_submit(programme=programme, role="mentor", consent=True,
+                                data={"name": "Kea", "email": "kea@example.org", **profile})
+    run = services.matching_run(programme=programme, actor=None)
+    return {"programme": programme.pk, "application": mentee.pk, "run": run.pk}
 
 
 def _assembly_ids(page, organisation) -> dict:
@@ -161,8 +205,18 @@ def test_staff_pages_of_another_organisation_answer_404(world, login, persona, p
 def test_umbrella_board_cannot_open_member_organisation_pages(world, login, page):
     response = login("umbrella_board").get(page.format(
         slug=world.member_org.slug, place=0, event=0, series=0,
-        **dict.fromkeys(ASSEMBLY_KEYS, 0)))
+        **dict.fromkeys(ASSEMBLY_KEYS, 0), **dict.fromkeys(MENTORING_KEYS, 0)))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona,status", [
+    ("duesseldorf_mentoring", 200), ("duesseldorf_board", 403), ("duesseldorf_admin", 403),
+    ("duesseldorf_officer", 403), ("duesseldorf_member", 404),
+])
+@pytest.mark.parametrize("page", MENTORING_PAGES)
+def test_mentoring_pages_are_the_coordinators_alone(world, login, persona, status, page):
+    response = login(persona).get(_url(page, world, world.duesseldorf))
+    assert response.status_code == status
 
 
 @pytest.mark.parametrize("persona", [None, "kassel_board", "duesseldorf_member"])

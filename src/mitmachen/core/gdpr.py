@@ -10,11 +10,13 @@ CONTRIBUTORS = [
     "mitmachen.events.gdpr.export_part",
     "mitmachen.messaging.gdpr.export_part",
     "mitmachen.assemblies.gdpr.export_part",
+    "mitmachen.mentoring.gdpr.export_part",
 ]
 # Each app removes its part of a person in the erasure transaction (people/gdpr.py).
 ERASERS = [
     "mitmachen.groups.gdpr.erase_part",
     "mitmachen.events.gdpr.erase_part",
+    "mitmachen.mentoring.gdpr.erase_part",
     "mitmachen.messaging.gdpr.erase_part",
     "mitmachen.assemblies.gdpr.erase_part",
 ]
