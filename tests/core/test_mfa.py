@@ -469,3 +469,14 @@ def test_the_team_page_offers_administrators_to_remove_a_lost_app(world, clock, 
     # The board sees the team but may not remove anybody's app.
     board_page = login("duesseldorf_board").get("/staff/duesseldorf/team/").content.decode()
     assert "two-factor/remove" not in board_page
+
+
+def test_the_dashboard_links_each_role_to_its_own_work(world, login):
+    coordinator = login("duesseldorf_mentoring").get("/dashboard/").content.decode()
+    assert "/staff/duesseldorf/mentoring/" in coordinator
+    assert "/staff/duesseldorf/reports/" not in coordinator
+    officer = login("duesseldorf_officer").get("/dashboard/").content.decode()
+    assert "/staff/duesseldorf/reports/" in officer
+    assert "/staff/duesseldorf/mentoring/" not in officer
+    board = login("duesseldorf_board").get("/dashboard/").content.decode()
+    assert "/reports/" not in board and "/mentoring/" not in board

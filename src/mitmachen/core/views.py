@@ -142,6 +142,8 @@ def dashboard(request):
                 "places": permissions.can(request.user, Perm.PLACE_CHANGE, organisation),
                 "team": permissions.can(request.user, Perm.TEAM_VIEW, organisation),
                 "audit": permissions.can(request.user, Perm.AUDIT_VIEW, organisation),
+                "mentoring": permissions.can(request.user, Perm.MENTORING_MANAGE, organisation),
+                "reports": permissions.can(request.user, Perm.REPORT_HANDLE, organisation),
             },
         })
     return render(request, "core/dashboard.html", {
