@@ -427,6 +427,10 @@ def test_an_officer_reply_takes_a_new_report_into_progress(case):
     report.refresh_from_db()
     assert report.status == Status.IN_PROGRESS
     assert report.unread_by_reporter
+    # The case record shows the change like any other (content decrypted by the officer).
+    opened = services.report_open(report=report, officer=case["officer"],
+                                  private_key=case["private_key"])
+    assert [e["kind"] for e in opened.entries] == ["status"]
     _update(case, status=Status.MEASURES)
     _officer_reply(case, text="Noch eine Antwort")
     report.refresh_from_db()

@@ -456,6 +456,10 @@ def officer_reply(*, report: Report, officer, private_key: bytes, text, files=()
         _touch(report)
         report.unread_by_reporter = True
         if report.status == Status.NEW:
+            # The first answer starts the case; the record says so like any other change.
+            _entry(report, officer, key, EntryKind.STATUS, _("%(old)s → %(new)s") % {
+                "old": Status.NEW.label, "new": Status.IN_PROGRESS.label}
+                + ": " + _("first answer to the reporter"))
             report.status = Status.IN_PROGRESS
         report.save()
         audit_record(actor=officer, action=AuditEntry.Action.CREATE, obj=message,
