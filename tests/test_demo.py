@@ -210,3 +210,11 @@ def test_demo_mentoring_programmes_tell_seed_004(demo):
     assert call.status == "open" and not call.pairings.exists()
     assert call.applications.filter(role="mentee").count() == 12
     assert call.applications.filter(role="mentor").count() == 6
+
+
+def test_demo_addresses_are_ascii(demo):
+    """Mail servers without SMTPUTF8 refuse "zänker@…": every demo address can be delivered."""
+    from mitmachen.people.models import Contact
+
+    addresses = Contact.objects.exclude(email="").values_list("email", flat=True)
+    assert addresses and all(a.isascii() for a in addresses)

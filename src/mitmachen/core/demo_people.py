@@ -1,6 +1,7 @@
 """Demo contacts: a few hundred invented people per organisation (Faker, de_DE)."""
 
 import random
+import unicodedata
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -17,6 +18,14 @@ PER_ORGANISATION = {"die-linke-kassel": 400, "die-linke-duesseldorf": 250,
 STATUS_MIX = [Contact.Status.MEMBER] * 6 + [Contact.Status.INTERESTED] * 3 + [
     Contact.Status.SUPPORTER, Contact.Status.FORMER]
 MEMBER_LOGIN = "mitglied.kassel@example.org"
+
+
+def ascii_address(address: str) -> str:
+    """"zänker@…" → "zaenker@…": mail servers without SMTPUTF8 refuse non-ASCII local parts."""
+    folded = address.lower().replace(" ", "")
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        folded = folded.replace(umlaut, plain)
+    return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
 
 
 class DemoPeople:
@@ -44,7 +53,7 @@ class DemoPeople:
             last = self.fake.last_name()
             people.append(Contact(
                 organisation=organisation, first_name=first, last_name=last,
-                email=f"{first}.{last}.{n}@example.org".lower().replace(" ", ""),
+                email=ascii_address(f"{first}.{last}.{n}@example.org"),
                 phone=f"+49561{self.random.randint(1000000, 9999999)}"
                 if self.random.random() < 0.6 else "",
                 messenger_phone=f"+49151{self.random.randint(1000000, 9999999)}"

@@ -114,6 +114,9 @@ class DemoMentoring:
         for number, pairing in enumerate(pairings):
             services.proposal_answer(pairing=pairing, side="mentor", accept=True)
             services.proposal_answer(pairing=pairing, side="mentee", accept=True)
+            # The cohort began in the summer: so did its pairs (meetings cannot predate them).
+            Pairing.objects.filter(pk=pairing.pk).update(
+                started_at=timezone.now() - timedelta(days=110))
             pairing.refresh_from_db()
             for weeks in range(number % 3 + 1):
                 services.meeting_log(
