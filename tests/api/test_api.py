@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 from openapi_spec_validator import validate
 
 from mitmachen.core.models import AuditEntry
@@ -286,6 +287,10 @@ def mentoring_world(reports_world, request):
         goals[name] = mentoring.goal_add(pairing=proposals[name], side="mentee",
                                          title="Im Rat reden")
     world.goal, world.foreign_goal = goals["Ada"], goals["Fay"]
+    world.active_pair, world.proposal = proposals["Fay"], proposals["Cleo"]
+    if operation == ("post", "/api/v1/mentoring/me/feedback"):
+        # Feedback comes once a pair has ended.
+        mentoring.pairing_end(pairing=proposals["Ada"], side="mentee")
     world.eva = people["Eva"]
     world.hana = apply("mentor", "Hana")
     world.run = mentoring.matching_run(programme=world.programme, actor=coordinator)
@@ -750,7 +755,8 @@ OPERATIONS = {
          "duesseldorf_member", None),
     ("post", "/api/v1/mentoring/me/meetings"):
         (lambda w: "/api/v1/mentoring/me/meetings",
-         {"held_on": "2020-01-01", "kind": "accompanied", "minutes": 90}, False,
+         lambda w: {"held_on": timezone.localdate(w.goal.pairing.started_at).isoformat(),
+                    "kind": "accompanied", "minutes": 90}, False,
          "duesseldorf_member", None),
     ("post", "/api/v1/mentoring/me/goals"):
         (lambda w: "/api/v1/mentoring/me/goals", {"title": "Einen Antrag schreiben"}, False,
@@ -766,6 +772,10 @@ OPERATIONS = {
          "duesseldorf_member", None),
     ("post", "/api/v1/mentoring/me/withdraw"):
         (lambda w: "/api/v1/mentoring/me/withdraw", None, False, "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/end"):
+        (lambda w: "/api/v1/mentoring/me/end", {}, False, "duesseldorf_member", None),
+    ("post", "/api/v1/mentoring/me/link"):
+        (lambda w: "/api/v1/mentoring/me/link", None, False, "duesseldorf_member", None),
     ("get", "/api/v1/mentoring/{slug}/manage/programmes"):
         (lambda w: "/api/v1/mentoring/duesseldorf/manage/programmes", None, False,
          "duesseldorf_mentoring", "duesseldorf_board"),
@@ -792,6 +802,16 @@ OPERATIONS = {
         (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/"
                    f"applications/{w.eva.pk}/decline", {"note": "Kein Platz"}, False,
          "duesseldorf_mentoring", "duesseldorf_admin"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+             "{application_id}/withdraw"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/"
+                   f"applications/{w.eva.pk}/withdraw", None, False, "duesseldorf_mentoring",
+         "duesseldorf_board"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+             "{application_id}/rematch"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/"
+                   f"applications/{w.eva.pk}/rematch", None, False, "duesseldorf_mentoring",
+         "duesseldorf_admin"),
     ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/rules"):
         (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/rules",
          None, False, "duesseldorf_mentoring", "duesseldorf_board"),
@@ -816,6 +836,15 @@ OPERATIONS = {
     ("get", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pairs"):
         (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/pairs",
          None, False, "duesseldorf_mentoring", "duesseldorf_officer"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pairs/{pair_id}/"
+             "retract"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/pairs/"
+                   f"{w.proposal.pk}/retract", None, False, "duesseldorf_mentoring",
+         "duesseldorf_board"),
+    ("post", "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pairs/{pair_id}/end"):
+        (lambda w: f"/api/v1/mentoring/duesseldorf/manage/programmes/{w.programme.pk}/pairs/"
+                   f"{w.active_pair.pk}/end", {"mentee_continues": False}, False,
+         "duesseldorf_mentoring", "duesseldorf_admin"),
 }
 
 # The same operation aimed at Düsseldorf, for the "another organisation's id" check.
@@ -942,10 +971,17 @@ FOREIGN = {
     "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/{application_id}":
         lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/"
                   f"applications/{w.eva.pk}",
-    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/{application_id}/"
-    "decline":
-        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/"
-                  f"applications/{w.eva.pk}/decline",
+    **{"/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+       f"{{application_id}}/{action}":
+       lambda w, action=action: f"/api/v1/mentoring/kassel/manage/programmes/"
+                                f"{w.kassel_programme.pk}/applications/{w.eva.pk}/{action}"
+       for action in ["decline", "withdraw", "rematch"]},
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pairs/{pair_id}/retract":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/pairs/"
+                  f"{w.proposal.pk}/retract",
+    "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/pairs/{pair_id}/end":
+        lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/pairs/"
+                  f"{w.active_pair.pk}/end",
     "/api/v1/mentoring/{slug}/manage/programmes/{programme_id}/rules/{rule_id}":
         lambda w: f"/api/v1/mentoring/kassel/manage/programmes/{w.kassel_programme.pk}/rules/"
                   f"{w.rule.pk}",

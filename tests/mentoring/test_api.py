@@ -196,9 +196,12 @@ def test_applying_outside_the_window_or_twice_is_refused(client, make_programme)
     response = call(client, "post", url, body_for("mentor"))
     assert "Applications closed on" in fields_of(response)["__all__"][0]
     first = call(client, "post", url, body_for("mentee", "Ada Muster"))
-    assert first.status_code == 201
+    assert first.status_code == 201 and first.json()["token"]
+    # The same address again: no second application, and no word that there is one; the
+    # link goes to the address only.
     again = call(client, "post", url, body_for("mentee", "Ada Muster"))
-    assert "already applied" in fields_of(again)["email"][0]
+    assert again.status_code == 202, again.content
+    assert set(again.json()) == {"detail"} and "already" not in again.content.decode()
     assert Application.objects.count() == 1
 
 
@@ -349,6 +352,14 @@ def test_meetings_goals_notes_and_feedback_of_a_pair(client, pair):
     assert reached.status_code == 200 and reached.json()["status"] == "reached"
     note = call(client, "post", f"{BASE}/me/notes", {"text": NOTE}, token=ada)
     assert note.status_code == 201 and note.json()["text"] == NOTE
+    # Feedback once the pair has ended: Ada ends it.
+    early = call(client, "post", f"{BASE}/me/feedback", {"rating": 4}, token=bea)
+    assert "once your mentoring has ended" in fields_of(early)["__all__"][0]
+    ended = call(client, "post", f"{BASE}/me/end", {}, token=ada)
+    assert ended.status_code == 200, ended.content
+    assert ended.json()["pairs"][0]["status"] == "ended"
+    assert ended.json()["application"]["status"] == "finished"
+    assert "__all__" in fields_of(call(client, "post", f"{BASE}/me/end", {}, token=bea))
     feedback = call(client, "post", f"{BASE}/me/feedback", {"rating": 4, "text": "Gut"},
                     token=bea)
     assert feedback.status_code == 201 and feedback.json()["rating"] == 4
@@ -391,15 +402,18 @@ def test_the_coordinator_sees_progress_not_content(client, pair, staff, programm
     call(client, "post", f"{BASE}/me/meetings", {"held_on": timezone.localdate().isoformat(),
                                                  "minutes": 45, "summary": SUMMARY}, token=ada)
     call(client, "post", f"{BASE}/me/goals", {"title": "Einen Antrag schreiben"}, token=bea)
+    call(client, "post", f"{BASE}/me/end", {}, token=ada)
     call(client, "post", f"{BASE}/me/feedback", {"rating": 5, "text": "Danke!"}, token=ada)
     (row,) = call(client, "get", manage(programme, "/pairs"), headers=staff).json()["items"]
-    assert row["id"] == pairing.pk and row["status"] == "active"
+    assert row["id"] == pairing.pk and row["status"] == "ended"
     assert row["mentee"] == {"id": pairing.mentee_id, "name": "Ada Muster"}
     assert row["meetings"] == 1 and row["minutes"] == 45
     assert row["goals"] == [{"title": "Einen Antrag schreiben", "status": "open",
                              "status_label": "Open"}]
     assert row["feedback"] == {"mentee": 5, "mentor": None}
-    assert "Danke" not in json.dumps(row) and SUMMARY not in json.dumps(row)
+    # The feedback form says that the coordinator reads the text.
+    assert row["feedback_text"] == {"mentee": "Danke!", "mentor": None}
+    assert SUMMARY not in json.dumps(row)
 
 
 def test_accompaniment_needs_an_accepted_pair(client, programme, apply, coordinator):
@@ -586,6 +600,8 @@ def test_the_pool_shows_each_mentors_workload_and_is_logged(client, world, staff
     busy = world.users["duesseldorf_board"]
     from mitmachen.core import services as core
 
+    core.role_grant(user=busy, organisation=world.duesseldorf, role=Role.TREASURER, actor=None)
+    # A role above the organisation is not listed.
     core.role_grant(user=busy, organisation=world.nrw, role=Role.BOARD, actor=None)
     apply(programme, "mentor", "Bea Beispiel", user=busy, hours_per_month=2, capacity=2,
           other_commitments="Stadträtin")
@@ -597,6 +613,8 @@ def test_the_pool_shows_each_mentors_workload_and_is_logged(client, world, staff
     assert mentor["capacity"] == 2 and mentor["free_places"] == 2
     assert mentor["hours_per_mentee"] == 1.0 and mentor["warning"] is True
     assert len(mentor["other_roles"]) == 2 and mentor["other_commitments"] == "Stadträtin"
+    assert {r["organisation"] for r in mentor["other_roles"]} == {"Duesseldorf"}
+    assert mentor["roles_known"] is True and mentor["other_programmes"] == []
     assert any("hours a month per mentee" in w for w in mentor["warnings"])
     assert any("other roles" in w for w in mentor["warnings"])
     assert pool["mentees"][0]["application"]["id"] == ada.pk

@@ -72,9 +72,14 @@ def reference_score(e: Person, r: Person) -> int:
             total += weight * len(wish & getattr(r, theirs)) // len(wish)
     if e.district and e.district == r.district:
         total += 10
-    if e.hours_per_month and r.hours_per_month >= e.hours_per_month:
+    if hours_fit(e, r):
         total += 10
     return total
+
+
+def hours_fit(e: Person, r: Person) -> bool:
+    """The mentee's wish against the mentor's hours per mentee (hours / places)."""
+    return e.hours_per_month > 0 and e.hours_per_month <= r.hours_per_month / r.capacity
 
 
 def fixed_is_valid(mentees, mentors, fixed, forbidden) -> bool:
@@ -201,6 +206,19 @@ def test_score_without_overlap_or_with_everything():
     # A mentee who states nothing gets no points for it; no district is no match.
     assert score(mentee(1), mentor(2)) == 0
     assert score(mentee(1, district=None), mentor(2, district=None)) == 0
+
+
+def test_hours_fit_the_mentors_hours_per_mentee_not_her_whole_month():
+    # 6 hours for two mentees are 3 each: enough for a wish of 3; for three mentees, 2 each.
+    e = mentee(1, hours_per_month=3)
+    two, three = mentor(2, hours_per_month=6, capacity=2), mentor(3, hours_per_month=6,
+                                                                  capacity=3)
+    assert dict(explain(e, two))["hours"] == (3, 3)
+    assert "hours" not in dict(explain(e, three))
+    assert (score(e, two), score(e, three)) == (10, 0)
+    assert pair_matrices([e], [two, three]).score[0].tolist() == [10, 0]
+    # 7 hours for two mentees are 3.5 each: a wish of 3 fits, and the explanation says 3.
+    assert dict(explain(e, mentor(4, hours_per_month=7, capacity=2)))["hours"] == (3, 3)
 
 
 @pytest.mark.parametrize(("e", "r", "expected"), [
@@ -490,7 +508,9 @@ def test_pair_rules_agree_pair_by_pair_and_all_at_once(instance):
             assert items.get("languages", []) == sorted(e.languages & r.languages)
             assert items.get("district") == (e.district if e.district and
                                              e.district == r.district else None)
-            assert ("hours" in items) == (0 < e.hours_per_month <= r.hours_per_month)
+            assert ("hours" in items) == hours_fit(e, r)
+            if "hours" in items:
+                assert items["hours"] == (e.hours_per_month, r.hours_per_month // r.capacity)
             assert 0 <= score(e, r) <= 100
 
 

@@ -88,12 +88,12 @@ def active_pair(programme, coordinator, apply):
 
 COORDINATOR_PAGES = ["programmes", "programme_new", "programme_detail", "programme_edit",
                      "application", "rules", "matching", "matching_send", "pairs",
-                     "pairs_print"]
+                     "pairs_print", "log"]
 
 
 def _coordinator_url(name, programme, application, run):
     slug = programme.organisation.slug
-    if name in ("programmes", "programme_new"):
+    if name in ("programmes", "programme_new", "log"):
         return reverse(f"mentoring:{name}", args=[slug])
     extra = {"application": [application.pk], "matching_send": [run.pk]}.get(name, [])
     return reverse(f"mentoring:{name}", args=[slug, programme.pk, *extra])
@@ -290,12 +290,18 @@ def test_a_mentor_offering_more_places_than_the_programme_allows_is_refused(prog
     assert not Application.objects.exists()
 
 
-def test_the_same_address_cannot_apply_twice_in_one_role(programme):
+def test_a_second_application_of_one_address_is_answered_without_a_hint(programme):
     client = english()
-    assert client.post(apply_url(programme, "mentee"), apply_form()).status_code == 200
-    response = client.post(apply_url(programme, "mentee"), apply_form())
-    assert response.status_code == 400
-    assert "has already applied to this programme" in text(response)
+    first = client.post(apply_url(programme, "mentee"), apply_form())
+    assert first.status_code == 200 and "/mentoring/p/" in text(first)
+    # Someone else types in the same address: the same thanks, no word about the first
+    # application, and the link only by e-mail to the address.
+    response = english().post(apply_url(programme, "mentee"), apply_form(name="Eve Other"))
+    assert response.status_code == 200
+    page = text(response)
+    assert "Thank you for your application" in page
+    assert "We have sent you an e-mail with your personal link." in page
+    assert "/mentoring/p/" not in page and "already" not in page
     assert Application.objects.count() == 1
 
 
@@ -637,7 +643,29 @@ def test_the_duesseldorf_programme_end_to_end_through_the_pages(world, login, pr
     printed = text(coordinator.get(staff_url("pairs_print", programme)))
     assert "ada@example.org" in printed and "kea@example.org" in printed
 
-    # Feedback at the end, once per side.
+    # Feedback comes at the end, not while the pair runs.
+    early = ada_client.post(personal(ada, "feedback"), {"pairing": pairing.pk, "rating": "5"})
+    assert early.status_code == 400
+    assert "You can give your feedback once your mentoring has ended." in text(early)
+
+    # Ada ends the pair, after confirming: she is finished, Kea's place is free again.
+    url = personal(ada, "withdraw") + f"?what=end&pairing={pairing.pk}"
+    assert "Yes, end our mentoring" in text(ada_client.get(url))
+    pairing.refresh_from_db()
+    assert pairing.status == P.ACTIVE
+    response = ada_client.post(personal(ada, "withdraw"), {"what": "end",
+                                                           "pairing": pairing.pk,
+                                                           "confirm": "yes"})
+    assert response.status_code == 303
+    pairing.refresh_from_db()
+    ada.refresh_from_db()
+    kea.refresh_from_db()
+    assert pairing.status == P.ENDED and ada.status == A.FINISHED
+    assert kea.status == A.APPLIED
+
+    # Feedback at the end, once per side; the form says that the coordinator reads it.
+    assert "The coordinator reads your rating and what you write here" in text(
+        ada_client.get(personal(ada)))
     assert ada_client.post(personal(ada, "feedback"), {"pairing": pairing.pk, "rating": "5",
                                                        "text": "Sehr hilfreich."}
                            ).status_code == 303
@@ -650,20 +678,7 @@ def test_the_duesseldorf_programme_end_to_end_through_the_pages(world, login, pr
                            ).status_code == 303
     pairs = text(coordinator.get(staff_url("pairs", programme)))
     assert "5 / 4" in pairs
-    assert "Sehr hilfreich." not in pairs
-
-    # Kea ends the pair, after confirming.
-    url = personal(kea, "withdraw") + f"?what=end&pairing={pairing.pk}"
-    assert "Yes, end our mentoring" in text(kea_client.get(url))
-    pairing.refresh_from_db()
-    assert pairing.status == P.ACTIVE
-    response = kea_client.post(personal(kea, "withdraw"), {"what": "end",
-                                                           "pairing": pairing.pk,
-                                                           "confirm": "yes"})
-    assert response.status_code == 303
-    pairing.refresh_from_db()
-    ada.refresh_from_db()
-    assert pairing.status == P.ENDED and ada.status == A.FINISHED
+    assert "Sehr hilfreich." in pairs
 
 
 def test_the_personal_page_speaks_german_by_default(programme, apply):

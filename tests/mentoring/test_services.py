@@ -366,12 +366,17 @@ def test_everyone_programme_needs_no_confirmation(make_programme):
 
 def test_one_address_applies_once_per_programme_and_role(programme, apply):
     first = apply(programme, "mentee", "Ada Muster")
-    with translation.override("en"), pytest.raises(ValidationError) as exc:
-        services.application_submit(programme=programme, role="mentee",
-                                    data=mentee_data("Ada Muster", email="ADA.muster@example.org"),
-                                    consent=True)
-    assert "already applied to this programme as Mentee" in exc.value.message_dict["email"][0]
+    # A second application from the address answers like any other, says nothing about the
+    # first, and sends the first one's link to the address (not to whoever typed it in).
+    again = services.application_submit(
+        programme=programme, role="mentee",
+        data=mentee_data("Someone Else", email="ADA.muster@example.org"), consent=True)
+    assert again == (None, "")
     assert Application.objects.count() == 1
+    mails = messages_to("ada.muster@example.org")
+    assert len(mails) == 2
+    assert access.personal_url(first) in mails[-1].body_text
+    assert not messages_to("ADA.muster@example.org")
     # The same person may also offer to be a mentor, and apply again after withdrawing.
     apply(programme, "mentor", "Ada Muster")
     services.application_withdraw(application=first)
@@ -749,8 +754,17 @@ def test_nothing_is_logged_for_a_mere_proposal(pair):
     assert not Meeting.objects.exists() and not Goal.objects.exists()
 
 
+def started_days_ago(pairing, days):
+    """A pair that has run for a while, so that past meetings can be logged."""
+    Pairing.objects.filter(pk=pairing.pk).update(
+        started_at=timezone.now() - timedelta(days=days))
+    pairing.refresh_from_db()
+    return pairing
+
+
 def test_meetings_goals_notes_and_feedback_of_an_active_pair(pair):
     accept_both(pair)
+    started_days_ago(pair, 10)
     today = timezone.localdate()
     meeting = services.meeting_log(pairing=pair, side="mentee", held_on=today,
                                    kind="accompanied", minutes=120,
@@ -764,6 +778,8 @@ def test_meetings_goals_notes_and_feedback_of_an_active_pair(pair):
         {"held_on": today, "kind": "meeting", "minutes": 4},
         {"held_on": today, "kind": "meeting", "minutes": 721},
         {"held_on": "gestern", "kind": "meeting", "minutes": 60},
+        # before the pair started
+        {"held_on": today - timedelta(days=11), "kind": "meeting", "minutes": 60},
     ]
     for call in bad:
         with pytest.raises(ValidationError):
@@ -787,6 +803,12 @@ def test_meetings_goals_notes_and_feedback_of_an_active_pair(pair):
     with pytest.raises(ValidationError):
         services.note_add(pairing=pair, side="mentee", text="")
 
+    # Feedback only once the pair has ended.
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.feedback_submit(pairing=pair, side="mentee", rating=5, text="Sehr gut.")
+    assert "once your mentoring has ended" in error_text(exc)
+    assert not Feedback.objects.exists()
+    services.pairing_end(pairing=pair, side="mentee")
     services.feedback_submit(pairing=pair, side="mentee", rating=5, text="Sehr gut.")
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.feedback_submit(pairing=pair, side="mentee", rating=4, text="")
@@ -797,18 +819,20 @@ def test_meetings_goals_notes_and_feedback_of_an_active_pair(pair):
     assert Feedback.objects.count() == 1
 
 
-def test_ending_a_pair_finishes_both(pair):
+def test_ending_a_pair_in_a_finished_programme_finishes_both(pair, coordinator):
     with pytest.raises(ValidationError):
         services.pairing_end(pairing=pair, side="mentee")
     accept_both(pair)
+    for status in (Programme.Status.RUNNING, Programme.Status.FINISHED):
+        services.programme_set_status(programme=pair.programme, status=status,
+                                      actor=coordinator)
     services.pairing_end(pairing=pair, side="mentor")
     pair.refresh_from_db()
     assert pair.status == P.ENDED and pair.ended_at is not None
-    assert {pair.mentee.status, pair.mentor.status} == {A.FINISHED}
     pair.mentee.refresh_from_db()
     pair.mentor.refresh_from_db()
     assert pair.mentee.status == pair.mentor.status == A.FINISHED
-    # Feedback is still possible after the end, meetings too.
+    # Feedback is possible after the end, meetings too.
     services.feedback_submit(pairing=pair, side="mentor", rating=4, text="")
     with pytest.raises(ValidationError):
         services.pairing_end(pairing=pair)
@@ -820,8 +844,9 @@ SECRET_SUMMARY = "Vertraulich: Streit mit dem Vorstand."
 SECRET_NOTE = "Meine eigene Notiz über Grete."
 
 
-def test_the_coordinator_sees_progress_but_never_summaries_or_notes(pair):
+def test_the_coordinator_sees_progress_and_feedback_but_never_summaries_or_notes(pair):
     accept_both(pair)
+    started_days_ago(pair, 5)
     today = timezone.localdate()
     services.meeting_log(pairing=pair, side="mentee", held_on=today - timedelta(days=3),
                          kind="meeting", minutes=90, summary=SECRET_SUMMARY)
@@ -829,12 +854,15 @@ def test_the_coordinator_sees_progress_but_never_summaries_or_notes(pair):
                          summary=SECRET_SUMMARY)
     services.goal_add(pairing=pair, side="mentee", title="Antrag schreiben")
     services.note_add(pairing=pair, side="mentee", text=SECRET_NOTE)
-    services.feedback_submit(pairing=pair, side="mentor", rating=4, text=SECRET_SUMMARY)
+    services.pairing_end(pairing=pair, side="mentee")
+    services.feedback_submit(pairing=pair, side="mentor", rating=4, text="Gut organisiert.")
     [row] = selectors.progress(pair.programme)
-    assert row["status"] == P.ACTIVE and row["meetings"] == 2
+    assert row["status"] == P.ENDED and row["meetings"] == 2
     assert row["last_meeting"] == today and row["minutes"] == 120
     assert row["goals"][0]["title"] == "Antrag schreiben"
     assert row["feedback"] == {"mentee": None, "mentor": 4}
+    # The feedback form tells the partners that the coordinator reads the text.
+    assert row["feedback_text"] == {"mentee": None, "mentor": "Gut organisiert."}
     assert SECRET_SUMMARY not in repr(row) and SECRET_NOTE not in repr(row)
     # No model object in the row through which a template could reach the summaries.
     assert not any(hasattr(value, "_meta") for value in row.values())
@@ -851,12 +879,16 @@ def test_each_partner_sees_the_summaries_and_only_her_own_notes(pair):
     mentee_view = selectors.partner_view(pair.mentee)
     mentor_view = selectors.partner_view(pair.mentor)
     [mine] = mentee_view["pairs"]
+    # Feedback comes when the pair has ended.
+    assert mine["feedback"] == {"mine": None, "given": False, "can_give": False}
     assert mine["partner"] == {"name": "Grete Ratsfrau", "email": "grete.ratsfrau@example.org",
                                "phone": "0211 654321"}
     assert [m.summary for m in mine["meetings"]] == [SECRET_SUMMARY]
     assert [n.text for n in mine["notes"]] == [SECRET_NOTE]
     assert [n.text for n in mentor_view["pairs"][0]["notes"]] == ["Notiz der Mentorin"]
     assert SECRET_NOTE not in repr(mentor_view)
+    services.pairing_end(pairing=pair, side="mentee")
+    [mine] = selectors.partner_view(pair.mentee)["pairs"]
     assert mine["feedback"] == {"mine": None, "given": False, "can_give": True}
 
 
@@ -874,12 +906,22 @@ def test_a_proposal_shows_the_first_name_and_why_not_the_contact(pair):
 
 
 def test_the_pool_shows_each_mentors_workload_and_other_roles(programme, apply, world):
+    from mitmachen.organisations import services as organisations
+    from mitmachen.organisations.models import Organisation
+
     user = world.users["duesseldorf_member"]
     apply(programme, "mentor", "Ruhige Mentorin", hours_per_month=8, capacity=2)
     busy = apply(programme, "mentor", "Volle Mentorin", hours_per_month=3, capacity=2,
                  other_commitments="Stadträtin, Kassiererin", user=user)
+    bilk = organisations.organisation_create(
+        name="Bilk", slug="bilk", kind=Organisation.Kind.PARTY_BRANCH,
+        level=Organisation.Level.LOCAL, parent=world.duesseldorf, actor=None)
     core.role_grant(user=user, organisation=world.duesseldorf, role=Role.TREASURER, actor=None)
+    core.role_grant(user=user, organisation=bilk, role=Role.BOARD, actor=None)
+    # Above the organisation or beside it: not this coordinator's business.
     core.role_grant(user=user, organisation=world.nrw, role=Role.BOARD, actor=None)
+    core.role_grant(user=user, organisation=world.kassel, role=Role.ADMINISTRATOR,
+                    actor=None)
     apply(programme, "mentee", "Ada Muster")
     pool = selectors.pool(programme)
     assert [m["application"].name for m in pool["mentees"]] == ["Ada Muster"]
@@ -888,8 +930,10 @@ def test_the_pool_shows_each_mentors_workload_and_other_roles(programme, apply, 
     assert full["application"] == busy
     assert full["hours_per_mentee"] == 1.5 and full["warning"] is True
     assert len(full["warnings"]) == 2
-    assert {r["organisation"] for r in full["other_roles"]} == {"Duesseldorf", "Nrw"}
+    assert {r["organisation"] for r in full["other_roles"]} == {"Duesseldorf", "Bilk"}
     assert full["other_commitments"] == "Stadträtin, Kassiererin"
+    # Without an account nobody knows the roles: the pool says so instead of "none".
+    assert (calm["roles_known"], full["roles_known"]) == (False, True)
 
 
 # --- the invariants under any sequence of events ---------------------------------------------

@@ -216,6 +216,8 @@ class ProfileOut(Schema):
 class MyApplicationOut(ProfileOut):
     """An applicant's own application: the profile, no coordinator's note."""
 
+    avoid: str = Field(..., description="People the applicant would rather not be paired with "
+                       "(free text for the coordinator, who turns it into forbidden pairs).")
     id: int
     role: str
     status: str
@@ -254,6 +256,10 @@ class ApplicationOut(MyApplicationOut):
                 for p in pairings]
 
 
+class AcceptedOut(Schema):
+    detail: str
+
+
 class AppliedOut(Schema):
     application: MyApplicationOut
     token: str = Field(..., description="The personal token (send it as X-Mentoring-Token). "
@@ -287,15 +293,27 @@ class GroupCoordination(Schema):
     organisation: str
 
 
+class OtherProgramme(Schema):
+    programme: str
+    open_pairings: int
+
+
 class PoolMentor(Schema):
     application: PoolApplication
     hours_per_month: int
     capacity: int
     open_pairings: int
     free_places: int
-    hours_per_mentee: float
-    other_roles: list[OtherRole]
+    hours_per_mentee: float = Field(..., description="Hours per month / the places the "
+                                    "programme lets the mentor offer.")
+    roles_known: bool = Field(..., description="False for an application made without an "
+                              "account: other roles are then unknown, not absent.")
+    other_roles: list[OtherRole] = Field(..., description="Roles in this organisation and the "
+                                         "ones below it.")
     group_coordinations: list[GroupCoordination]
+    other_programmes: list[OtherProgramme] = Field(..., description="Open pairs in the "
+                                                   "organisation's other programmes (same "
+                                                   "account or e-mail address).")
     other_commitments: str
     warning: bool
     warnings: list[str]
@@ -372,6 +390,11 @@ class RatingsOut(Schema):
     mentor: int | None
 
 
+class FeedbackTextOut(Schema):
+    mentee: str | None
+    mentor: str | None
+
+
 class PairProgressOut(Schema):
     """How a pair goes, never what was said: no summaries, no notes."""
 
@@ -388,6 +411,9 @@ class PairProgressOut(Schema):
     minutes: int
     goals: list[GoalProgress]
     feedback: RatingsOut
+    feedback_text: FeedbackTextOut = Field(..., description="What each side wrote with the "
+                                           "rating (the feedback form says the coordinator "
+                                           "reads it).")
 
 
 class MeProgramme(Schema):
@@ -486,6 +512,8 @@ class ProfileIn(Schema):
     goals: Text(4000) = ""
     experience: Text(4000) = ""
     other_commitments: Text(2000) = ""
+    avoid: Text(1000) = Field("", description="People you would rather not be paired with; "
+                              "only the coordinator reads it.")
     fields: Keys(vocabulary.Field) = []
     bodies: Keys(vocabulary.Body) = []
     activities: Keys(vocabulary.Activity) = []
@@ -559,6 +587,12 @@ class DeclineIn(Schema):
                              "shown it.")
 
 
+class EndIn(Schema):
+    mentee_continues: Flag = Field(True, description="The mentee would like a new mentor "
+                                   "(before the programme has finished); else she is "
+                                   "finished.")
+
+
 class RuleIn(Schema):
     mentee_id: Id
     mentor_id: Id
@@ -594,6 +628,10 @@ class GoalPatch(Schema):
 
 class NoteIn(PairChoice):
     text: Text(4000, 1)
+
+
+class EndPairIn(PairChoice):
+    pass
 
 
 class FeedbackIn(PairChoice):
@@ -794,12 +832,12 @@ def _pool_out(programme: Programme) -> dict:
     return {"mentees": mentees, "mentors": pool["mentors"]}
 
 
-def _progress_out(programme: Programme) -> list[dict]:
+def _progress_out(programme: Programme, only=None) -> list[dict]:
     def ref(person):
         return {"id": person["pk"], "name": person["name"]}
 
     return [{**row, "id": row["pk"], "mentee": ref(row["mentee"]), "mentor": ref(row["mentor"])}
-            for row in selectors.progress(programme)]
+            for row in selectors.progress(programme, only=only)]
 
 
 def _me_out(application: Application) -> dict:
@@ -846,9 +884,11 @@ def programme_detail(request, slug: str, pslug: str):
 
 
 @router.post("/mentoring/{slug}/programmes/{pslug}/applications",
-             response={201: AppliedOut, **PUBLIC_ERRORS},
+             response={201: AppliedOut, 202: AcceptedOut, **PUBLIC_ERRORS},
              summary="Apply as mentee or mentor (the answer carries the personal token once)",
-             **OPTIONAL_TOKEN)
+             description="201 with the personal token for a new application. An address that "
+             "has already applied in this role gets 202 and the link by e-mail only: the "
+             "answer does not say whether it had applied.", **OPTIONAL_TOKEN)
 def application_create(request, slug: str, pslug: str, payload: ApplicationIn):
     programme = _public_programme(slug, pslug)
     user = _caller(request)
@@ -862,6 +902,9 @@ def application_create(request, slug: str, pslug: str, payload: ApplicationIn):
     role, consent = data.pop("role"), data.pop("consent", False)
     application, token = services.application_submit(programme=programme, role=role,
                                                      data=data, consent=consent, user=user)
+    if application is None:
+        return Status(202, {"detail": _("Thank you. We have sent you an e-mail with your "
+                                        "personal link.")})
     return Status(201, {"application": application, "token": token})
 
 
@@ -950,6 +993,40 @@ def me_withdraw(request):
     return _me_out(_me(request))
 
 
+@router.post("/mentoring/me/end", response={200: MeOut, **ERRORS},
+             summary="End your active mentoring pair (your partner is told)",
+             description="A mentee who ends her pair is finished in the programme; a mentor's "
+             "place is free again (offered to the waiting list), and her mentee can be matched "
+             "again.", **AS_APPLICANT)
+def me_end(request, payload: EndPairIn):
+    application = _me(request)
+    pairs = list(_mine(application).filter(status=P.ACTIVE).order_by("pk"))
+    if payload.pair_id is not None:
+        pairing = next((p for p in pairs if p.pk == payload.pair_id), None)
+        if pairing is None:
+            raise ValidationError({"pair_id": _("Please choose one of your active pairs.")})
+    elif len(pairs) == 1:
+        pairing = pairs[0]
+    elif not pairs:
+        raise ValidationError(_("Only an active pair can be ended."))
+    else:
+        raise ValidationError({"pair_id": _("You are in several pairs: please say which "
+                                            "one.")})
+    services.pairing_end(pairing=pairing, side=application.role)
+    return _me_out(_me(request))
+
+
+@router.post("/mentoring/me/link", response={202: AcceptedOut, **ERRORS},
+             summary="A new personal link by e-mail; every earlier token stops working",
+             description="The new token is not in the answer: it goes to the application's "
+             "e-mail address only, so that someone else holding the old one gets nothing.",
+             **AS_APPLICANT)
+def me_new_link(request):
+    services.application_new_link(application=_me(request))
+    return Status(202, {"detail": _("We have sent a new link to your e-mail address. This "
+                                    "token no longer works.")})
+
+
 # --- the coordinator -------------------------------------------------------------------------
 
 @router.get("/mentoring/{slug}/manage/programmes", response={200: list[ProgrammeOut],
@@ -1030,8 +1107,34 @@ def manage_application_decline(request, slug: str, programme_id: int, applicatio
                                payload: DeclineIn):
     programme = _programme(request, slug, programme_id)
     application = _application(programme, application_id)
-    return services.application_decline(application=application, actor=request.user,
-                                        note=payload.note)
+    declined = services.application_decline(application=application, actor=request.user,
+                                            note=payload.note)
+    _audit(request, application, programme, f"mentoring application {application.pk} (API)")
+    return declined
+
+
+@router.post("/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+             "{application_id}/withdraw", response={200: ApplicationOut, **ERRORS},
+             summary="Record a withdrawal the person told you of (as if they had withdrawn "
+             "themselves; they get an e-mail)", **AS_COORDINATOR)
+def manage_application_withdraw(request, slug: str, programme_id: int, application_id: int):
+    programme = _programme(request, slug, programme_id)
+    application = _application(programme, application_id)
+    services.application_withdraw(application=application, actor=request.user)
+    _audit(request, application, programme, f"mentoring application {application.pk} (API)")
+    return _application(programme, application_id)
+
+
+@router.post("/mentoring/{slug}/manage/programmes/{programme_id}/applications/"
+             "{application_id}/rematch", response={200: ApplicationOut, **ERRORS},
+             summary="Match a waiting mentee again now: the best mentor with a free place is "
+             "proposed at once, or she stays on the waiting list", **AS_COORDINATOR)
+def manage_application_rematch(request, slug: str, programme_id: int, application_id: int):
+    programme = _programme(request, slug, programme_id)
+    application = _application(programme, application_id)
+    services.rematch(application=application, actor=request.user)
+    _audit(request, application, programme, f"mentoring application {application.pk} (API)")
+    return _application(programme, application_id)
 
 
 def _rule_out(rule: PairRule) -> dict:
@@ -1047,6 +1150,7 @@ def _rule_out(rule: PairRule) -> dict:
 @paginate(PageNumberPagination)
 def manage_rules(request, slug: str, programme_id: int):
     programme = _programme(request, slug, programme_id)
+    _audit(request, programme, programme, f"mentoring rules of {programme} (API)")
     return [_rule_out(rule) for rule in
             programme.rules.select_related("mentee", "mentor").order_by("pk")]
 
@@ -1080,8 +1184,9 @@ def manage_rule_remove(request, slug: str, programme_id: int, rule_id: int):
              **AS_COORDINATOR)
 def manage_run(request, slug: str, programme_id: int):
     programme = _programme(request, slug, programme_id)
-    return Status(201, _run_out(services.matching_run(programme=programme,
-                                                      actor=request.user)))
+    run = services.matching_run(programme=programme, actor=request.user)
+    _audit(request, run, programme, f"mentoring matching {run.pk} (API)")
+    return Status(201, _run_out(run))
 
 
 @router.get("/mentoring/{slug}/manage/programmes/{programme_id}/runs/{run_id}",
@@ -1090,7 +1195,9 @@ def manage_run(request, slug: str, programme_id: int):
             "greedy comparison", **AS_COORDINATOR)
 def manage_run_detail(request, slug: str, programme_id: int, run_id: int):
     programme = _programme(request, slug, programme_id)
-    return _run_out(get_object_or_404(MatchRun, programme=programme, pk=run_id))
+    run = get_object_or_404(MatchRun, programme=programme, pk=run_id)
+    _audit(request, run, programme, f"mentoring matching {run.pk} (API)")
+    return _run_out(run)
 
 
 @router.post("/mentoring/{slug}/manage/programmes/{programme_id}/runs/{run_id}/send",
@@ -1101,6 +1208,7 @@ def manage_run_send(request, slug: str, programme_id: int, run_id: int):
     programme = _programme(request, slug, programme_id)
     run = get_object_or_404(MatchRun, programme=programme, pk=run_id)
     services.matching_send(run=run, actor=request.user)
+    _audit(request, run, programme, f"mentoring matching {run.pk} (API)")
     return _run_out(MatchRun.objects.get(pk=run.pk))
 
 
@@ -1111,4 +1219,42 @@ def manage_run_send(request, slug: str, programme_id: int, run_id: int):
 @paginate(PageNumberPagination)
 def manage_pairs(request, slug: str, programme_id: int):
     programme = _programme(request, slug, programme_id)
+    _audit(request, programme, programme, f"mentoring pairs of {programme} (API)")
     return _progress_out(programme)
+
+
+def _pairing(programme: Programme, pair_id: int) -> Pairing:
+    return get_object_or_404(Pairing, programme=programme, pk=pair_id)
+
+
+@router.post("/mentoring/{slug}/manage/programmes/{programme_id}/pairs/{pair_id}/retract",
+             response={200: PairProgressOut, **ERRORS},
+             summary="Take back an open proposal: declined for good, both are told, the place "
+             "goes to the waiting list and the mentee joins it", **AS_COORDINATOR)
+def manage_pair_retract(request, slug: str, programme_id: int, pair_id: int):
+    programme = _programme(request, slug, programme_id)
+    pairing = services.proposal_retract(pairing=_pairing(programme, pair_id),
+                                        actor=request.user)
+    _audit(request, programme, programme, f"mentoring pairs of {programme} (API)")
+    return _progress_row(programme, pairing.pk)
+
+
+@router.post("/mentoring/{slug}/manage/programmes/{programme_id}/pairs/{pair_id}/end",
+             response={200: PairProgressOut, **ERRORS},
+             summary="End an active pair (both are told; before the programme has finished "
+             "the mentor's place goes to the waiting list)", **AS_COORDINATOR)
+def manage_pair_end(request, slug: str, programme_id: int, pair_id: int, payload: EndIn):
+    programme = _programme(request, slug, programme_id)
+    pairing = services.pairing_end(pairing=_pairing(programme, pair_id), actor=request.user,
+                                   mentee_continues=payload.mentee_continues)
+    _audit(request, programme, programme, f"mentoring pairs of {programme} (API)")
+    return _progress_row(programme, pairing.pk)
+
+
+def _progress_row(programme: Programme, pk: int) -> dict:
+    return _progress_out(programme, only=[pk])[0]
+
+
+def _audit(request, obj, programme: Programme, what: str) -> None:
+    """A coordinator's read of personal data through the API (names, profiles, pairs)."""
+    audit_read(actor=request.user, obj=obj, organisation=programme.organisation, what=what)

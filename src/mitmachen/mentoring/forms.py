@@ -69,6 +69,10 @@ class ApplicationForm(forms.Form):
         "become one task too many."))
     goals = _text(_("Goals"), 4000)
     experience = _text(_("Experience"), 4000)
+    avoid = _text(_("People I would rather not be paired with (optional)"), 1000, rows=2,
+                  help_text=_("Names of people you would rather not have as partner, for "
+                              "whatever reason; you need not give one. Only the coordinator "
+                              "reads this and makes sure the matching never pairs you."))
     requires = _checkboxes(vocabulary.Requirement.choices, _("Binding wishes"), _(
         "Only what you tick here is binding for the matching; the fewer, the sooner we find "
         "a mentor for you."))
@@ -132,6 +136,7 @@ class ApplicationForm(forms.Form):
                                          "capacity", "other_commitments"]),
             ("goals", _("Goals and experience"), ["goals", "experience"]),
             ("wishes", _("Binding wishes"), ["requires"]),
+            ("avoid", _("Partners to avoid"), ["avoid"]),
         ]
         return [{"key": key, "legend": legend,
                  "fields": [self[name] for name in names if name in self.fields]}
@@ -147,7 +152,7 @@ class ApplicationForm(forms.Form):
 def application_initial(application: Application) -> dict:
     names = ("name", "phone", "gender", "fields", "bodies", "activities", "hours_per_month",
              "times", "district", "languages", "needs", "offers", "capacity",
-             "other_commitments", "goals", "experience", "requires")
+             "other_commitments", "goals", "experience", "requires", "avoid")
     return {name: getattr(application, name) for name in names}
 
 
@@ -188,7 +193,8 @@ class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("How was the mentoring for you?"), coerce=int,
                                     choices=RATINGS, widget=forms.RadioSelect)
     text = _text(_("What went well, what could be better? (optional)"), 4000, rows=3,
-                 help_text=_("The coordinator sees your rating; it helps the next cohort."))
+                 help_text=_("The coordinator reads your rating and what you write here; "
+                             "your partner does not. It helps the next cohort."))
 
 
 # --- the coordinator -------------------------------------------------------------------------

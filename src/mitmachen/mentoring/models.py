@@ -109,6 +109,10 @@ class Application(BaseModel):
     goals = models.TextField(_("goals"), blank=True, max_length=4000)
     experience = models.TextField(_("experience"), blank=True, max_length=4000)
     other_commitments = models.TextField(_("other commitments"), blank=True, max_length=2000)
+    # Free text for the coordinator, who turns it into forbid rules: the matching cannot read
+    # names, and only the coordinator knows which application a name belongs to.
+    avoid = models.TextField(_("people I would rather not be paired with"), blank=True,
+                             max_length=1000)
     capacity = models.PositiveSmallIntegerField(
         _("mentees I can take"), default=1, validators=[MinValueValidator(1),
                                                          MaxValueValidator(10)])

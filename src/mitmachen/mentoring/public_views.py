@@ -105,9 +105,12 @@ def apply(request, slug, programme, role):
         except ValidationError as exc:
             add_to_form(form, exc)
         else:
-            path = reverse("mentoring:personal", args=[token])
-            context.update(application=application, personal_path=path,
-                           personal_url=settings.SITE_URL + path)
+            if application is not None:
+                path = reverse("mentoring:personal", args=[token])
+                context.update(application=application, personal_path=path,
+                               personal_url=settings.SITE_URL + path)
+            # Else the address had applied already: the same thanks, the link only by e-mail
+            # (services.application_submit), so the page tells nobody that it had.
             return _private(render(request, "mentoring/applied.html", context))
     return render(request, "mentoring/apply.html", context | {"not_saved": _not_saved()},
                   status=status)
@@ -191,7 +194,7 @@ def _token_view(handler):
         except _InvalidLink:
             return _invalid(request)
         if request.method == "GET" and handler.__name__ not in ("personal", "profile",
-                                                                  "withdraw"):
+                                                                  "withdraw", "new_link"):
             return _see_other(reverse("mentoring:personal", args=[token]))
         return handler(request, application, token)
 
@@ -375,3 +378,17 @@ def withdraw(request, application, token):
         context["error"] = text_of(exc)
         return _private(render(request, "mentoring/withdraw.html", context, status=400))
     return _done(token, request, text)
+
+
+@_token_view
+def new_link(request, application, token):
+    """A new personal link by e-mail: every earlier link, this one too, stops working. The new
+    one is never shown here, only sent to the address: whoever else has the old link gets
+    nothing."""
+    context = {"application": application, "programme": application.programme,
+               "token": token}
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return _private(render(request, "mentoring/new_link.html", context))
+    services.application_new_link(application=application)
+    context["sent"] = True
+    return _private(render(request, "mentoring/new_link.html", context))

@@ -25,7 +25,9 @@ long). The tests check that both agree.
 **Compatibility** is an integer 0..100, the sum of named weights. For interests, bodies,
 activities, times and accessibility the points are the share of what the *mentee* asked for that
 the mentor has (floor of weight x overlap / wishes), because the mentor's broader experience
-should not dilute a good fit. District and hours give their weight when they fit. A mentee who
+should not dilute a good fit. District and hours give their weight when they fit. Hours fit when
+the mentee's wish is at most the mentor's hours *per mentee* (hours_per_month / capacity): a
+mentor with 6 hours and three places has 2 hours for each mentee, not 6. A mentee who
 states nothing for a component gets no points for it from anyone. Points come only from overlaps
 that `explain` names, so the explanation shown to people is the whole reason for the score.
 """
@@ -198,8 +200,10 @@ def _components(mentee: Person, mentor: Person):
              if key in parts]
     if mentee.district is not None and mentee.district == mentor.district:
         items.append(("district", mentee.district, DISTRICT_WEIGHT))
-    if 0 < mentee.hours_per_month <= mentor.hours_per_month:
-        items.append(("hours", (mentee.hours_per_month, mentor.hours_per_month), HOURS_WEIGHT))
+    if _hours_fit(mentee.hours_per_month, mentor.hours_per_month, mentor.capacity):
+        items.append(("hours", (mentee.hours_per_month,
+                                mentor.hours_per_month // max(mentor.capacity, 1)),
+                      HOURS_WEIGHT))
     if "accessibility" in parts:
         items.append(("accessibility", *parts["accessibility"]))
     # Languages give no points (one in common is required) but belong to "what matched".
@@ -207,6 +211,12 @@ def _components(mentee: Person, mentor: Person):
     if languages:
         items.append(("languages", sorted(languages), 0))
     return items
+
+
+def _hours_fit(wish, hours, capacity):
+    """The wish is at most the hours per mentee, hours / capacity; compared as wish x capacity
+    <= hours so that no fraction is rounded. Works on ints and on NumPy arrays alike."""
+    return (wish > 0) & (wish * capacity <= hours)
 
 
 def score(mentee: Person, mentor: Person) -> int:
@@ -219,8 +229,9 @@ def explain(mentee: Person, mentor: Person) -> list[tuple[str, object]]:
 
     Keys, in this order, each only when something matched: "fields", "bodies", "activities",
     "times" (sorted lists of the common vocabulary keys), "district" (its name), "hours"
-    ((the mentee's wish, the mentor's hours) when the mentor has enough), "accessibility"
-    (the mentee's needs the mentor offers), "languages" (common languages; no points).
+    ((the mentee's wish, the mentor's whole hours per mentee) when the mentor has enough),
+    "accessibility" (the mentee's needs the mentor offers), "languages" (common languages; no
+    points).
     """
     return [(key, data) for key, data, _ in _components(mentee, mentor)]
 
@@ -282,8 +293,11 @@ def pair_matrices(mentees: Sequence[Person], mentors: Sequence[Person]) -> PairM
     score_matrix += DISTRICT_WEIGHT * (mentee_districts[:, None] == mentor_districts[None, :])
     wish_hours = np.array([p.hours_per_month for p in mentees], dtype=np.int32)
     offer_hours = np.array([p.hours_per_month for p in mentors], dtype=np.int32)
-    score_matrix += HOURS_WEIGHT * ((wish_hours[:, None] > 0)
-                                    & (wish_hours[:, None] <= offer_hours[None, :]))
+    # Above HOURS_IN_MONTH places no wish fits anyway; the cap keeps the product in int32.
+    places = np.array([min(max(p.capacity, 1), HOURS_IN_MONTH + 1) for p in mentors],
+                      dtype=np.int32)
+    score_matrix += HOURS_WEIGHT * _hours_fit(wish_hours[:, None], offer_hours[None, :],
+                                              places[None, :])
 
     feasible = np.ones((n, m), dtype=bool)
     ruled_out = {}

@@ -237,7 +237,7 @@ LIST_FIELDS = {
 # (field, max length, required)
 TEXT_FIELDS = {
     "name": (200, True), "phone": (40, False), "district": (100, False), "goals": (4000, False),
-    "experience": (4000, False), "other_commitments": (2000, False),
+    "experience": (4000, False), "other_commitments": (2000, False), "avoid": (1000, False),
 }
 PROFILE_FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, "hours_per_month", "gender", "capacity")
 SUBMIT_FIELDS = (*PROFILE_FIELDS, "email", "audience_confirmed")
@@ -378,9 +378,15 @@ def application_problem(programme: Programme, role: str, today=None) -> str | No
 
 
 def application_submit(*, programme: Programme, role: str, data: dict, consent: bool,
-                       user=None, today=None) -> tuple[Application, str]:
+                       user=None, today=None) -> tuple[Application | None, str]:
     """An application as mentee or mentor. Returns it and the token of its personal link,
-    which is also e-mailed to the applicant."""
+    which is also e-mailed to the applicant.
+
+    An address that has already applied in this role gets no second application, and the
+    answer does not say so: who applies to a women*'s programme is nobody's business, least
+    of all of someone typing in another person's address. The existing application's link goes
+    to that address by e-mail, and the caller gets (None, "") and says only that an e-mail is
+    on its way."""
     if role not in SIDES:
         raise ValidationError({"role": _("Please apply as mentee or mentor.")})
     _unknown_keys(data, SUBMIT_FIELDS)
@@ -407,12 +413,12 @@ def application_submit(*, programme: Programme, role: str, data: dict, consent: 
         raise ValidationError(errors)
     with transaction.atomic():
         programme = _lock_programme(programme.pk)  # two submissions of one address queue here
-        if programme.applications.filter(role=role, email__iexact=email).exclude(
-                status=A.WITHDRAWN).exists():
-            raise ValidationError({"email": _(
-                "This e-mail address has already applied to this programme as %(role)s. "
-                "Please use the personal link from our e-mail.") % {
-                "role": Application.Role(role).label}})
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        existing = programme.applications.filter(role=role, email__iexact=email).exclude(
+            status=A.WITHDRAWN).order_by("pk").first()
+        if existing is not None:
+            _email(existing, "again", language=language)
+            return None, ""
         application = Application(programme=programme, role=role, user=user, email=email,
                                   consent_at=timezone.now(), **profile)
         application.full_clean()
@@ -420,7 +426,6 @@ def application_submit(*, programme: Programme, role: str, data: dict, consent: 
         audit_record(actor=None, action=AuditEntry.Action.CREATE, obj=application,
                      organisation=programme.organisation)
         token = personal_token(application)
-        language = translation.get_language() or settings.LANGUAGE_CODE
         _email(application, "received", language=language)
     return application, token
 
@@ -468,8 +473,8 @@ def application_update(*, application: Application, data: dict, actor=None) -> A
 
 def application_withdraw(*, application: Application, actor=None) -> Application:
     """The applicant leaves (or the coordinator records it). Open proposals are declined and
-    active pairs end; a mentee left without her mentor is matched again at once, a mentor's
-    place becomes free."""
+    active pairs end. A place freed with a mentor goes to the waiting list (longest waiting
+    first); a mentee left without her mentor joins that queue (see _serve)."""
     with transaction.atomic():
         programme = _lock_programme(application.programme_id)
         fresh = _lock_application(application.pk)
@@ -496,16 +501,26 @@ def application_withdraw(*, application: Application, actor=None) -> Application
         fresh.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=fresh,
                      organisation=programme.organisation, changes={"status": [old, A.WITHDRAWN]})
+        freed = []
         for pairing in pairings:
             partner = partners[pairing.mentor_id if own == "mentee" else pairing.mentee_id]
-            _email(partner, "partner_left")
+            _email(partner, "partner_left", matching=programme.status in MATCHING_STATUSES)
             if partner.role == MENTOR:
                 _refresh_mentor(partner)
             else:
                 partner.status = A.APPLIED
                 partner.save(update_fields=["status", "updated_at"])
-                _rematch(programme, partner, actor)
-        _notify_coordinator(programme, "withdrawn", application=fresh)
+                freed.append(partner)
+        if pairings:
+            # A mentee's leaving frees her mentor's place; a mentor's leaving frees her
+            # mentees: either way the waiting list is served first.
+            _serve(programme, freed, actor)
+        if actor is None:
+            _notify_coordinator(programme, "withdrawn", application=fresh)
+        else:
+            # Recorded by the coordinator from what the person told her: the person learns
+            # that it was done (and can object if it was a misunderstanding).
+            _email(fresh, "withdrawn")
     application.refresh_from_db()
     return fresh
 
@@ -532,6 +547,26 @@ def application_decline(*, application: Application, actor, note: str = "") -> A
                      organisation=programme.organisation, changes={"status": [old, A.DECLINED]})
         _email(fresh, "not_admitted")
     application.refresh_from_db()
+    return fresh
+
+
+def application_new_link(*, application: Application) -> Application:
+    """A new personal link, e-mailed to the applicant's address; every link sent before stops
+    working (the token is derived from the nonce). For a link that was forwarded or seen by
+    someone else: whoever had it gets nothing new, the new one goes only to the address."""
+    from mitmachen.mentoring.models import _nonce
+
+    with transaction.atomic():
+        fresh = _lock_application(application.pk)
+        fresh.nonce = _nonce()
+        # Only the nonce: a new link is no change of the application that would make a draft
+        # matching with it stale.
+        fresh.save(update_fields=["nonce"])
+        audit_record(actor=None, action=AuditEntry.Action.UPDATE, obj=fresh,
+                     organisation=fresh.programme.organisation,
+                     changes={"personal_link": ["…", "new"]})
+        _email(fresh, "new_link")
+    application.nonce = fresh.nonce
     return fresh
 
 
@@ -569,6 +604,10 @@ def rule_set(*, programme: Programme, mentee: Application, mentor: Application, 
 def _check_fix(programme: Programme, mentee: Application, mentor: Application) -> None:
     if mentee.status in GONE or mentor.status in GONE:
         raise ValidationError(_("Only active applications can be fixed to each other."))
+    if _same_person(mentee, mentor):
+        raise ValidationError(_("%(mentee)s and %(mentor)s are the same person: nobody can "
+                                "mentor herself.") % {"mentee": mentee.name,
+                                                      "mentor": mentor.name})
     other = PairRule.objects.filter(mentee=mentee, kind=PairRule.Kind.FIX).exclude(
         mentor=mentor).select_related("mentor").first()
     if other is not None:
@@ -602,7 +641,7 @@ def constraint_label(code: str) -> str:
     labels = {
         scoring.EXCLUDED_BY_MENTEE: _("excluded by the mentee"),
         scoring.EXCLUDED_BY_MENTOR: _("excluded by the mentor"),
-        scoring.FORBIDDEN: _("forbidden or declined before"),
+        scoring.FORBIDDEN: _("forbidden, declined before, or the same person"),
         scoring.NO_COMMON_LANGUAGE: _("no common language"),
         scoring.MENTOR_WOMAN: _("the mentee wishes a woman/FLINTA* as mentor"),
         scoring.SAME_LANGUAGE: _("the mentee wishes a mentor who speaks all her languages"),
@@ -618,7 +657,9 @@ def _capacity(programme: Programme, mentor: Application) -> int:
     return max(0, min(mentor.capacity, programme.max_mentees_per_mentor))
 
 
-def _person(app: Application, *, remaining: int = 1) -> scoring.Person:
+def _person(app: Application, *, remaining: int = 1,
+            programme: Programme | None = None) -> scoring.Person:
+    """The application as the matching reads it; a mentor with `remaining` places."""
     common = {
         "fields": app.fields, "bodies": app.bodies, "activities": app.activities,
         "times": app.times, "languages": app.languages, "accessibility": app.needs,
@@ -628,6 +669,13 @@ def _person(app: Application, *, remaining: int = 1) -> scoring.Person:
     if app.role == MENTEE:
         return scoring.Person.mentee(
             app.pk, requires=[r for r in app.requires if r in scoring.REQUIREMENTS], **common)
+    # scoring reads a mentor's hours per mentee as hours / capacity, and the capacity here is
+    # the places left, not all she offered: scale the hours to those places, so that the
+    # quotient stays her hours per mentee of all places. The floor keeps it exact: for whole
+    # wishes, wish x left <= floor(hours x left / places) exactly when wish x places <= hours.
+    places = _capacity(programme or app.programme, app)
+    if places:
+        common["hours_per_month"] = app.hours_per_month * min(remaining, places) // places
     return scoring.Person.mentor(app.pk, capacity=remaining, offers=app.offers, **common)
 
 
@@ -655,13 +703,40 @@ def _free_mentors(programme: Programme, mentors) -> dict[int, tuple[Application,
 
 
 def _forbidden(programme: Programme) -> set[tuple[int, int]]:
-    """Pairs never to propose: the coordinator's, and every pair already declined or ended."""
+    """Pairs never to propose: the coordinator's, every pair already declined or ended, and
+    one person applying on both sides."""
     pairs = set(PairRule.objects.filter(programme=programme, kind=PairRule.Kind.FORBID)
                 .values_list("mentee_id", "mentor_id"))
     pairs |= set(Pairing.objects.filter(programme=programme,
                                         status__in=(P.DECLINED, P.ENDED))
                  .values_list("mentee_id", "mentor_id"))
-    return pairs
+    return pairs | _self_pairs(programme)
+
+
+def _identities(app: Application) -> set:
+    keys = {("email", (app.email or "").strip().lower())}
+    if app.user_id is not None:
+        keys.add(("user", app.user_id))
+    return keys
+
+
+def _same_person(mentee: Application, mentor: Application) -> bool:
+    """One address (in any case) or one account on both sides."""
+    return bool(_identities(mentee) & _identities(mentor))
+
+
+def _self_pairs(programme: Programme) -> set[tuple[int, int]]:
+    """(mentee, mentor) of every person who applied as both."""
+    sides: dict[tuple, tuple[set, set]] = {}
+    for pk, role, email, user_id in programme.applications.exclude(status__in=GONE).values_list(
+            "pk", "role", "email", "user_id"):
+        keys = {("email", (email or "").strip().lower())}
+        if user_id is not None:
+            keys.add(("user", user_id))
+        for key in keys:
+            sides.setdefault(key, (set(), set()))[role == MENTOR].add(pk)
+    return {(mentee, mentor) for mentees, mentors in sides.values()
+            for mentee in mentees for mentor in mentors}
 
 
 def _matching_error(error: matching.MatchingError, names: dict[int, str]) -> ValidationError:
@@ -676,7 +751,12 @@ def _matching_error(error: matching.MatchingError, names: dict[int, str]) -> Val
 
 def matching_run(*, programme: Programme, actor) -> MatchRun:
     """Compute the optimal matching of everyone waiting for a mentor and store it as a draft
-    for the coordinator to look at. Nothing is sent."""
+    for the coordinator to look at. Nothing is sent.
+
+    Only the objective counts (most pairs, then most compatibility): how long someone has
+    waited gives no points, or one early applicant could outweigh two good pairs. The waiting
+    list has its own rule: a place that frees up between matchings is offered to it in order
+    (_serve), and the matching page shows the coordinator how long people have waited."""
     with transaction.atomic():
         programme = _lock_programme(programme.pk)
         if programme.status not in MATCHING_STATUSES:
@@ -698,7 +778,7 @@ def matching_run(*, programme: Programme, actor) -> MatchRun:
             fixed.append((rule.mentee_id, rule.mentor_id))
         forbidden = _forbidden(programme)
         people = [_person(a) for a in mentees]
-        mentors = [_person(m, remaining=n) for m, n in free.values()]
+        mentors = [_person(m, remaining=n, programme=programme) for m, n in free.values()]
         try:
             result = matching.match(people, mentors, fixed=fixed, forbidden=forbidden)
             baseline = matching.greedy(people, mentors, fixed=fixed, forbidden=forbidden)
@@ -742,7 +822,9 @@ def _lock_many(pks) -> dict[int, Application]:
 def matching_send(*, run: MatchRun, actor) -> list[Pairing]:
     """Send the proposals of the programme's latest run: each side gets an e-mail with the
     partner's first name, why they fit and the link to answer. Mentees left over go onto the
-    waiting list. Refused (nothing sent) if anything changed since the run was computed."""
+    waiting list. Refused (nothing sent) if anything changed since the run was computed: an
+    application of the run saved after it (a profile edit can make a pair break a binding
+    wish), a pair that breaks a hard rule now, a place taken."""
     with transaction.atomic():
         programme = _lock_programme(run.programme_id)
         run = MatchRun.objects.select_for_update().get(pk=run.pk)
@@ -779,9 +861,18 @@ def matching_send(*, run: MatchRun, actor) -> list[Pairing]:
             if (mentee.status not in MATCHABLE_MENTEE or mentee.pk in busy
                     or mentor.pk not in eligible_mentors
                     or (mentee.pk, mentor.pk) in forbidden
+                    or _same_person(mentee, mentor)
+                    or mentee.updated_at > run.created_at
+                    or mentor.updated_at > run.created_at
                     or open_counts.get(mentor.pk, 0) + used[mentor.pk]
-                    > _capacity(programme, mentor)):
+                    > _capacity(programme, mentor)
+                    # The hard rules once more, on the profiles as they are now: whatever
+                    # slipped through above must never reach two people's inboxes.
+                    or scoring.violations(_person(mentee),
+                                          _person(mentor, programme=programme))):
                 stale.append(mentee.name)
+        stale += [mentee.name for pk in left if (mentee := mentees.get(pk)) is not None
+                  and mentee.updated_at > run.created_at]
         if stale:
             raise ValidationError(_(
                 "Some applications have changed since this matching was computed (%(names)s). "
@@ -822,6 +913,9 @@ def _propose(programme: Programme, mentee: Application, mentor: Application, sco
 
 
 def _to_waiting(mentee: Application, now) -> None:
+    if mentee.status == A.WAITING and mentee.waiting_since is not None:
+        # Nothing changes: no save, so that a draft matching that includes her stays valid.
+        return
     newly = mentee.status != A.WAITING
     mentee.status = A.WAITING
     # The place on the list is kept from the first time: a second round does not reset it.
@@ -851,19 +945,26 @@ def _side(side) -> str:
     return str(side)
 
 
+def _lock_pair(pairing: Pairing) -> tuple[Programme, Pairing]:
+    """The programme, both applications and the pairing, locked in the order every writer
+    keeps; the pairing carries the locked applications."""
+    programme = _lock_programme(pairing.programme_id)
+    apps = _lock_many({pairing.mentee_id, pairing.mentor_id})
+    pairing = Pairing.objects.select_for_update(of=("self",)).get(pk=pairing.pk)
+    pairing.mentee, pairing.mentor = apps[pairing.mentee_id], apps[pairing.mentor_id]
+    return programme, pairing
+
+
 def proposal_answer(*, pairing: Pairing, side: str, accept: bool) -> Pairing:
     """One side's answer to a proposal. Both accept: the pair starts and both get each other's
-    contact details. A decline: the pair is off, the mentee is matched again at once, the
-    mentor's place is free, and the coordinator is told."""
+    contact details. A decline: the pair is off and the coordinator is told; the mentor's
+    freed place goes to the waiting list first, and the mentee joins that queue (_serve)."""
     side = _side(side)
     if not isinstance(accept, bool):
         raise ValidationError(_("Please accept or decline the proposal."))
     with transaction.atomic():
-        programme = _lock_programme(pairing.programme_id)
-        apps = _lock_many({pairing.mentee_id, pairing.mentor_id})
-        pairing = Pairing.objects.select_for_update(of=("self",)).get(pk=pairing.pk)
-        mentee, mentor = apps[pairing.mentee_id], apps[pairing.mentor_id]
-        pairing.mentee, pairing.mentor = mentee, mentor
+        programme, pairing = _lock_pair(pairing)
+        mentee, mentor = pairing.mentee, pairing.mentor
         if pairing.status != P.PROPOSED:
             raise ValidationError(_("This proposal is no longer open."))
         if getattr(pairing, f"{side}_answer"):
@@ -890,19 +991,45 @@ def proposal_answer(*, pairing: Pairing, side: str, accept: bool) -> Pairing:
                 _email(me, "active", partner=partner)
         elif pairing.status == P.DECLINED:
             partner = mentor if side == MENTEE else mentee
-            _email(partner, "declined")
+            _email(partner, "declined", matching=programme.status in MATCHING_STATUSES)
             _notify_coordinator(programme, "declined", pairing=pairing, side=side)
             _refresh_mentor(mentor)
             mentee.status = A.APPLIED
             mentee.save(update_fields=["status", "updated_at"])
-            _rematch(programme, mentee, None)
+            _serve(programme, [mentee], None)
+    return pairing
+
+
+def proposal_retract(*, pairing: Pairing, actor) -> Pairing:
+    """The coordinator takes back an open proposal (say, she learnt the two know each other):
+    declined on the coordinator's behalf, so it is never proposed again; both are told, the
+    mentor's place goes to the waiting list and the mentee joins the queue."""
+    with transaction.atomic():
+        programme, pairing = _lock_pair(pairing)
+        if pairing.status != P.PROPOSED:
+            raise ValidationError(_("Only an open proposal can be retracted."))
+        mentee, mentor = pairing.mentee, pairing.mentor
+        pairing.status = P.DECLINED
+        pairing.ended_at = timezone.now()
+        pairing.save(update_fields=["status", "ended_at", "updated_at"])
+        audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=pairing,
+                     organisation=programme.organisation,
+                     changes={"status": [P.PROPOSED, P.DECLINED], "by": [None, "coordinator"]})
+        matching_open = programme.status in MATCHING_STATUSES
+        for me in (mentee, mentor):
+            _email(me, "retracted", matching=matching_open)
+        _refresh_mentor(mentor)
+        mentee.status = A.APPLIED
+        mentee.save(update_fields=["status", "updated_at"])
+        _serve(programme, [mentee], actor)
     return pairing
 
 
 def rematch(*, application: Application, actor=None) -> Pairing | None:
     """Match one mentee against the mentors with free places (pairs declined before are
-    forbidden; her fixed pair, if it still fits, comes first). Proposes the best pair like a
-    sent matching, or puts her on the waiting list. Returns the proposal or None."""
+    forbidden; her fixed pair, if it still fits, comes first; places held for other mentees'
+    fixed pairs are not offered). Proposes the best pair like a sent matching, or puts her on
+    the waiting list. Returns the proposal or None."""
     with transaction.atomic():
         programme = _lock_programme(application.programme_id)
         mentee = _lock_application(application.pk)
@@ -917,12 +1044,51 @@ def rematch(*, application: Application, actor=None) -> Pairing | None:
 
 
 def _rematch(programme: Programme, mentee: Application, actor) -> Pairing | None:
-    """rematch with the programme and the mentee locked by the caller."""
-    mentors = list(_mentor_queryset(programme).select_for_update(of=("self",)))
+    """rematch with the programme and the mentee locked by the caller. Outside a matching
+    status (a finished programme) nobody is proposed: she goes onto the waiting list."""
+    pairing = None
+    if programme.status in MATCHING_STATUSES:
+        mentors = list(_mentor_queryset(programme).select_for_update(of=("self",)))
+        pairing = _match_one(programme, mentee, mentors, _forbidden(programme))
+    if pairing is None:
+        _to_waiting(mentee, timezone.now())
+    _audit_rematch(programme, mentee, pairing, actor)
+    return pairing
+
+
+def _audit_rematch(programme: Programme, mentee: Application, pairing, actor) -> None:
+    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=mentee,
+                 organisation=programme.organisation,
+                 changes={"rematch": [None, pairing.mentor_id if pairing else "waiting"]})
+
+
+def _free_places(programme: Programme, mentors, mentee: Application) -> dict:
+    """{pk: (mentor, places)} a re-match may offer `mentee`: the free places, less those held
+    for other mentees' fixed pairs (a coordinator's fixed pair must still fit at the next
+    matching)."""
     free = _free_mentors(programme, mentors)
-    forbidden = _forbidden(programme)
+    if not free:
+        return free
+    held: dict[int, int] = {}
+    for mentor_id in (PairRule.objects.filter(programme=programme, kind=PairRule.Kind.FIX,
+                                              mentor_id__in=list(free),
+                                              mentee__status__in=MATCHABLE_MENTEE)
+                      .exclude(mentee=mentee)
+                      .exclude(mentee__pairings_as_mentee__status__in=OPEN_PAIR)
+                      .values_list("mentor_id", flat=True)):
+        held[mentor_id] = held.get(mentor_id, 0) + 1
+    return {pk: (mentor, places - held.get(pk, 0)) for pk, (mentor, places) in free.items()
+            if places > held.get(pk, 0)}
+
+
+def _match_one(programme: Programme, mentee: Application, mentors, forbidden) -> Pairing | None:
+    """Propose the best mentor with a free place to one mentee, or None (locks held by the
+    caller)."""
+    free = _free_places(programme, mentors, mentee)
+    if not free:
+        return None
     person = _person(mentee)
-    people = [_person(m, remaining=n) for m, n in free.values()]
+    people = [_person(m, remaining=n, programme=programme) for m, n in free.values()]
     fixed = [(mentee.pk, pk) for pk in PairRule.objects.filter(
         mentee=mentee, kind=PairRule.Kind.FIX, mentor_id__in=list(free)).values_list(
         "mentor_id", flat=True)][:1]
@@ -931,18 +1097,50 @@ def _rematch(programme: Programme, mentee: Application, actor) -> Pairing | None
     except matching.MatchingError:
         # The fixed pair no longer fits (declined, say): the best other pair instead.
         result = matching.match([person], people, forbidden=forbidden)
-    pairing = None
-    if result.pairs:
-        best = result.pairs[0]
-        pairing = _propose(programme, mentee, free[best.mentor_id][0], best.score,
-                           _plain_explanation(best.explanation))
-        _refresh_mentor(free[best.mentor_id][0])
-    else:
-        _to_waiting(mentee, timezone.now())
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=mentee,
-                 organisation=programme.organisation,
-                 changes={"rematch": [None, pairing.mentor_id if pairing else "waiting"]})
+    if not result.pairs:
+        return None
+    best = result.pairs[0]
+    mentor = free[best.mentor_id][0]
+    pairing = _propose(programme, mentee, mentor, best.score,
+                       _plain_explanation(best.explanation))
+    _refresh_mentor(mentor)
     return pairing
+
+
+def _serve(programme: Programme, freed: list[Application], actor) -> list[Pairing]:
+    """After a place was freed or a pair broke up: offer the free places to the waiting list,
+    longest waiting first, with the mentees in `freed` (applied, locked by the caller) joining
+    the queue by their own waiting time (those who never waited at its end). Whoever finds no
+    fitting mentor waits. Outside a matching status nobody is proposed; `freed` wait.
+
+    A new mentor's places are not offered here: they wait for the coordinator's next
+    matching, which looks at everyone at once."""
+    now = timezone.now()
+    if programme.status not in MATCHING_STATUSES:
+        for mentee in freed:
+            _to_waiting(mentee, now)
+            _audit_rematch(programme, mentee, None, actor)
+        return []
+    freed_ids = {mentee.pk for mentee in freed}
+    waiting = list(programme.applications.select_for_update(of=("self",))
+                   .filter(role=MENTEE, status=A.WAITING)
+                   .exclude(pk__in=freed_ids)
+                   .exclude(pairings_as_mentee__status__in=OPEN_PAIR)
+                   .select_related("programme", "programme__organisation", "user")
+                   .order_by("waiting_since", "pk"))
+    queue = sorted(waiting + list(freed), key=lambda a: (a.waiting_since or now, a.pk))
+    mentors = list(_mentor_queryset(programme).select_for_update(of=("self",)))
+    forbidden = _forbidden(programme)
+    created = []
+    for mentee in queue:
+        pairing = _match_one(programme, mentee, mentors, forbidden)
+        if pairing is not None:
+            created.append(pairing)
+        elif mentee.pk in freed_ids:
+            _to_waiting(mentee, now)
+        if pairing is not None or mentee.pk in freed_ids:
+            _audit_rematch(programme, mentee, pairing, actor)
+    return created
 
 
 # --- accompaniment ---------------------------------------------------------------------------
@@ -971,6 +1169,10 @@ def meeting_log(*, pairing: Pairing, side: str, held_on, kind: str, minutes: int
     pairing, side = _accompanied(pairing, side)
     errors: dict = {}
     held_on = _not_future(held_on, "held_on", errors)
+    started = timezone.localdate(pairing.started_at) if pairing.started_at else None
+    if held_on is not None and "held_on" not in errors and started and held_on < started:
+        errors["held_on"] = [_("The date cannot be before your mentoring started "
+                               "(%(date)s).") % {"date": started.strftime("%d.%m.%Y")}]
     if kind not in Meeting.Kind.values:
         errors["kind"] = [_("Please choose the kind of meeting.")]
     minutes = _number(minutes, "minutes", 5, 720, errors)
@@ -1035,8 +1237,11 @@ def note_add(*, pairing: Pairing, side: str, text: str) -> PrivateNote:
 
 
 def feedback_submit(*, pairing: Pairing, side: str, rating: int, text: str) -> Feedback:
-    """Each side's feedback, once."""
+    """Each side's feedback, once, when the pair has ended: on a running pair it would be
+    read by the coordinator (who sees it) while the two still work together."""
     pairing, side = _accompanied(pairing, side)
+    if pairing.status != P.ENDED:
+        raise ValidationError(_("You can give your feedback once your mentoring has ended."))
     errors: dict = {}
     rating = _number(rating, "rating", 1, 5, errors)
     text = _text(text, "text", 4000, False, errors)
@@ -1057,31 +1262,55 @@ def feedback_submit(*, pairing: Pairing, side: str, rating: int, text: str) -> F
     return feedback
 
 
-def pairing_end(*, pairing: Pairing, actor=None, side: str | None = None) -> Pairing:
-    """An active pair ends (the programme is over, or one side or the coordinator ends it):
-    both applications are finished; a mentor with other open pairs keeps going with them."""
+def pairing_end(*, pairing: Pairing, actor=None, side: str | None = None,
+                mentee_continues: bool = True) -> Pairing:
+    """An active pair ends: one side ends it (`side`), or the coordinator (an actor, no side).
+
+    In a finished programme both are finished. Before that, an early end is not the end of
+    taking part: the mentor returns to the pool with her place free again (offered to the
+    waiting list at once), and so does the mentee, who joins the queue for a new mentor,
+    unless she ended it herself, or the coordinator says she does not continue; then she is
+    finished. The partner (both, when the coordinator ends it) is told."""
     if side is not None:
         side = _side(side)
+    if not isinstance(mentee_continues, bool):
+        raise ValidationError(_("Please say whether the mentee would like a new mentor."))
     with transaction.atomic():
-        programme = _lock_programme(pairing.programme_id)
-        apps = _lock_many({pairing.mentee_id, pairing.mentor_id})
-        pairing = Pairing.objects.select_for_update(of=("self",)).get(pk=pairing.pk)
+        programme, pairing = _lock_pair(pairing)
         if pairing.status != P.ACTIVE:
             raise ValidationError(_("Only an active pair can be ended."))
-        mentee, mentor = apps[pairing.mentee_id], apps[pairing.mentor_id]
+        mentee, mentor = pairing.mentee, pairing.mentor
         pairing.status = P.ENDED
         pairing.ended_at = timezone.now()
         pairing.save(update_fields=["status", "ended_at", "updated_at"])
-        mentee.status = A.FINISHED
+        over = programme.status == Programme.Status.FINISHED
+        if side is not None:
+            mentee_continues = side == MENTOR
+        mentee_continues = mentee_continues and not over
+        mentee.status = A.APPLIED if mentee_continues else A.FINISHED
         mentee.save(update_fields=["status", "updated_at"])
-        if not Pairing.objects.filter(mentor=mentor, status__in=OPEN_PAIR).exists():
+        if over and not Pairing.objects.filter(mentor=mentor, status__in=OPEN_PAIR).exists():
             mentor.status = A.FINISHED
             mentor.save(update_fields=["status", "updated_at"])
         else:
             _refresh_mentor(mentor)
         audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=pairing,
                      organisation=programme.organisation,
-                     changes={"status": [P.ACTIVE, P.ENDED], "by": [None, side or "coordinator"]})
+                     changes={"status": [P.ACTIVE, P.ENDED],
+                              "by": [None, side or "coordinator"],
+                              "mentee_continues": [None, mentee_continues]})
+        matching_open = programme.status in MATCHING_STATUSES
+        for me in (mentee, mentor):
+            if me.role != side:
+                _email(me, "ended", by="coordinator" if side is None else "partner",
+                       continues=mentee_continues if me.role == MENTEE else not over,
+                       matching=matching_open)
+        if side is not None and not over:
+            # An early end: the coordinator may want to talk with both.
+            _notify_coordinator(programme, "ended", pairing=pairing, side=side,
+                                mentee_continues=mentee_continues)
+        if not over:
+            _serve(programme, [mentee] if mentee_continues else [], actor)
     return pairing
 
 

@@ -17,9 +17,11 @@ urlpatterns = [
     path("mentoring/p/<str:token>/feedback/", public_views.feedback, name="feedback"),
     path("mentoring/p/<str:token>/profile/", public_views.profile, name="profile"),
     path("mentoring/p/<str:token>/withdraw/", public_views.withdraw, name="withdraw"),
+    path("mentoring/p/<str:token>/link/", public_views.new_link, name="new_link"),
     # The coordinator.
     path("staff/<slug:slug>/mentoring/", views.programmes, name="programmes"),
     path("staff/<slug:slug>/mentoring/new/", views.programme_new, name="programme_new"),
+    path("staff/<slug:slug>/mentoring/log/", views.log, name="log"),
     path("staff/<slug:slug>/mentoring/<int:pk>/", views.programme_detail, name="programme_detail"),
     path("staff/<slug:slug>/mentoring/<int:pk>/edit/", views.programme_edit,
          name="programme_edit"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from mitmachen.core.audit import audit_read
 from mitmachen.core.errors import add_to_form, text_of
+from mitmachen.core.models import AuditEntry
 from mitmachen.core.roles import Perm
 from mitmachen.core.tenancy import staff_organisation
 from mitmachen.mentoring import matching as engine
@@ -167,11 +169,16 @@ def application(request, slug, pk, app):
                               programme=programme)
     rule_form = RuleForm(None, programme=programme, person=found)
     decline_form = DeclineForm()
+    side = "mentee" if found.role == Application.Role.MENTEE else "mentor"
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         done, error = None, _not_saved()
-        if action == "rule":
+        if action in ("retract", "end"):
+            done, error = _pair_action(request, found, side, action)
+        elif action == "withdraw":
+            done, error = _record_withdrawal(request, found)
+        elif action == "rule":
             rule_form = RuleForm(request.POST, programme=programme, person=found)
             if rule_form.is_valid():
                 mentee, mentor = rule_form.pair()
@@ -214,7 +221,6 @@ def application(request, slug, pk, app):
         messages.error(request, error)
         found.refresh_from_db()
         status = 400
-    side = "mentee" if found.role == Application.Role.MENTEE else "mentor"
     pairings = list(Pairing.objects.filter(**{side: found}).select_related("mentee", "mentor")
                     .order_by("pk"))
     for pairing in pairings:
@@ -232,11 +238,64 @@ def application(request, slug, pk, app):
     return render(request, "mentoring/application.html", _context(
         programme, "detail", application=found, pairings=pairings, rules=rules,
         rule_form=rule_form, decline_form=decline_form, workload=workload,
+        can_withdraw=found.status not in services.GONE,
         can_decline=found.status in (A.APPLIED, A.WAITING) and not any(
             p.status in (P.PROPOSED, P.ACTIVE) for p in pairings),
         can_rematch=(side == "mentee" and found.status in services.MATCHABLE_MENTEE
                      and not any(p.status in (P.PROPOSED, P.ACTIVE) for p in pairings)),
     ), status=status)
+
+
+def _pair_action(request, found: Application, side: str, action: str):
+    """Retract an open proposal or end an active pair of `found`, on the coordinator's
+    behalf. Returns (success text or None, error text)."""
+    pairing = Pairing.objects.filter(**{side: found}, pk=_int(request.POST.get("pairing"))
+                                     ).first()
+    if pairing is None:
+        return None, _("This pair no longer exists.")
+    try:
+        if action == "retract":
+            services.proposal_retract(pairing=pairing, actor=request.user)
+            return _("The proposal has been taken back; both have been told. The mentor's "
+                     "place went to the waiting list first, and the mentee has been matched "
+                     "again or put on the waiting list."), ""
+        services.pairing_end(pairing=pairing, actor=request.user,
+                             mentee_continues=request.POST.get("mentee_continues") == "yes")
+    except ValidationError as exc:
+        return None, text_of(exc)
+    return _("The pair has ended; both have been told."), ""
+
+
+def _record_withdrawal(request, found: Application):
+    """The coordinator records that someone has told her they leave."""
+    if request.POST.get("confirm") != "yes":
+        return None, _("Please confirm that the person has told you that they withdraw.")
+    try:
+        services.application_withdraw(application=found, actor=request.user)
+    except ValidationError as exc:
+        return None, text_of(exc)
+    return _("The withdrawal has been recorded: open proposals are declined, pairs have "
+             "ended, partners and the applicant have been told."), ""
+
+
+# --- the log ---------------------------------------------------------------------------------
+
+LOG_PAGE_SIZE = 50
+
+
+@login_required
+@require_http_methods(["GET"])
+def log(request, slug):
+    """The audit rows of the organisation's mentoring: kept from the administrators' audit page
+    (core.views.audit), because who applies to a programme for women* and how their pairs go
+    is the coordinator's business alone."""
+    organisation = staff_organisation(request, slug, Perm.MENTORING_MANAGE)
+    entries = AuditEntry.objects.filter(organisation=organisation,
+                                        object_type__startswith="mentoring.").order_by(
+        "-created_at", "-id")
+    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(actor=request.user, organisation=organisation, what=_("Mentoring log"))
+    return render(request, "mentoring/log.html", {"organisation": organisation, "page": page})
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -294,6 +353,9 @@ def rules(request, slug, pk):
         status = 400
     rows = list(PairRule.objects.filter(programme=programme).select_related(
         "mentee", "mentor", "created_by"))
+    # The rules and the form's choices name the applicants.
+    audit_read(actor=request.user, obj=programme, organisation=programme.organisation,
+               what=_("Mentoring rules: %(title)s") % {"title": programme.title})
     return render(request, "mentoring/rules.html", _context(programme, "rules", rows=rows,
                                                             form=form), status=status)
 
@@ -368,8 +430,14 @@ def matching(request, slug, pk):
             return redirect("mentoring:matching", slug=slug, pk=pk)
     run = MatchRun.objects.filter(programme=programme).order_by("-pk").first()
     here = reverse("mentoring:matching", args=[slug, pk])
+    view = _run_view(programme, run)
+    waiting = selectors.waiting_times(programme)
+    if view is not None or waiting:
+        audit_read(actor=request.user, obj=run or programme,
+                   organisation=programme.organisation,
+                   what=_("Mentoring matching: %(title)s") % {"title": programme.title})
     return render(request, "mentoring/matching.html", _context(
-        programme, "matching", view=_run_view(programme, run), here=here,
+        programme, "matching", view=view, here=here, waiting=waiting,
         n_rules=PairRule.objects.filter(programme=programme).count(),
         can_run=programme.status in services.MATCHING_STATUSES), status=status)
 
@@ -389,6 +457,8 @@ def matching_send(request, slug, pk, run):
                 "%(n)d proposals have been sent. Both sides answer through their personal "
                 "link.") % {"n": len(created)})
         return redirect("mentoring:matching", slug=slug, pk=pk)
+    audit_read(actor=request.user, obj=found, organisation=programme.organisation,
+               what=_("Mentoring matching: %(title)s") % {"title": programme.title})
     return render(request, "mentoring/matching_send.html", _context(
         programme, "matching", view=_run_view(programme, found)))
 
@@ -412,6 +482,8 @@ def _progress(programme: Programme) -> list[dict]:
 @require_http_methods(["GET"])
 def pairs(request, slug, pk):
     programme = _programme(request, slug, pk)
+    audit_read(actor=request.user, obj=programme, organisation=programme.organisation,
+               what=_("Mentoring pairs: %(title)s") % {"title": programme.title})
     return render(request, "mentoring/pairs.html", _context(
         programme, "pairs", rows=_progress(programme)))
 
