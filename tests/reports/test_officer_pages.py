@@ -640,7 +640,9 @@ def test_the_channel_log_is_for_the_officers_not_the_audit_page(world, officer, 
     for row in rows:
         assert escape(row.object_repr) in log
     assert user.email in log and "changed" in log
-    assert escape(f"Reporting channel key of {user.email}") in log
+    key_row = AuditEntry.objects.filter(object_type="reports.officerkey",
+                                        object_id=str(user.report_key.pk)).first()
+    assert key_row is not None and escape(key_row.object_repr) in log
     assert "organisations.organisation" not in log and "alt" not in log
 
 
