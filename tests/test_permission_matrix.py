@@ -16,6 +16,7 @@ KASSEL_ROLES = ["kassel_board", "kassel_admin", "kassel_groups", "kassel_events"
 
 MENTORING_PAGES = [
     "/staff/{slug}/mentoring/", "/staff/{slug}/mentoring/new/",
+    "/staff/{slug}/mentoring/log/",
     "/staff/{slug}/mentoring/{programme}/", "/staff/{slug}/mentoring/{programme}/edit/",
     "/staff/{slug}/mentoring/{programme}/applications/{application}/",
     "/staff/{slug}/mentoring/{programme}/rules/",

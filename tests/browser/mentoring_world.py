@@ -99,6 +99,10 @@ def mentoring_world(world) -> MentoringWorld:
     pair = Pairing.objects.get(mentee=ada)
     services.proposal_answer(pairing=pair, side="mentee", accept=True)
     services.proposal_answer(pairing=pair, side="mentor", accept=True)
+    # The pair began a month ago (moved back directly, as the demo data does): meetings
+    # cannot be dated before the pair started.
+    Pairing.objects.filter(pk=pair.pk).update(started_at=timezone.now() - timedelta(days=30))
+    pair.refresh_from_db()
     yesterday = today - timedelta(days=1)
     services.meeting_log(pairing=pair, side="mentee", held_on=yesterday - timedelta(days=14),
                          kind="meeting", minutes=90,

@@ -134,8 +134,12 @@ def test_the_duesseldorf_demo_programme_end_to_end(transactional_db, live_server
     # 3. The matching: every pair with why it fits, everyone left over with the reason.
     desk.locator("nav.tabs").get_by_role("link", name=de("Matching"), exact=True).click()
     desk.get_by_role("button", name=de("Run the matching")).click()
-    expect(desk.get_by_role("status")).to_contain_text(de("Nothing has been sent yet."))
+    # The run exists once the page after it has loaded (the matching table).
+    expect(desk.locator("#run-title")).to_be_visible()
     run = MatchRun.objects.get(programme=programme)
+    expect(desk.get_by_role("status")).to_contain_text(de(
+        "The matching has been computed: %(matched)d pairs, %(unmatched)d without a mentor. "
+        "Nothing has been sent yet.", matched=run.matched, unmatched=run.unmatched))
     assert run.matched >= 10 and run.unmatched >= 1 and run.sent_at is None
     ours = next(p for p in run.result["pairs"] if p["mentee"] == mentee.pk)
     assert ours["mentor"] == mentor.pk

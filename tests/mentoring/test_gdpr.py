@@ -43,14 +43,24 @@ MENTOR_NOTE = "Kea: Ada braucht mehr Zutrauen."
 FEEDBACK = "Kea hat mir sehr geholfen, danke!"
 GOAL = "Ada hält eine Rede im Ausschuss für Wohnen"
 RULE_REASON = "Ada und Kea kennen sich aus der Nachbarschaft"
+AVOID = "Bitte nicht mit Petra Beispiel aus dem Vorstand"
+
+
+def _started_days_ago(pairing, days):
+    """The pair began `days` ago (moved back directly, as the demo data does: meetings cannot
+    be dated before the pair started, and a pair accepted today cannot have met yesterday)."""
+    Pairing.objects.filter(pk=pairing.pk).update(
+        started_at=timezone.now() - timedelta(days=days))
+    pairing.refresh_from_db()
 
 
 def _accompanied_pair(programme, apply, coordinator, *, mentee_user=None):
-    """Ada and Kea, an active pair with everything a pair writes; and Uli waiting for a
-    mentor. → (ada, kea, uli, pairing)"""
+    """Ada and Kea, a pair with everything a pair writes, which Ada ended before both gave
+    their feedback (feedback is only given on an ended pair); and Uli waiting for a mentor.
+    → (ada, kea, uli, pairing)"""
     ada = apply(programme, "mentee", "Ada Muster", user=mentee_user, phone="0211 777777",
                 district="Bilk", experience="Schülerinnenvertretung",
-                requires=["mentor_woman"], needs=["step_free"])
+                requires=["mentor_woman"], needs=["step_free"], avoid=AVOID)
     kea = apply(programme, "mentor", "Kea Mentorin",
                 other_commitments="Ratsfrau, Kassiererin im Ortsverband")
     # Uli speaks only Turkish, Kea does not: nobody fits, Uli goes onto the waiting list.
@@ -63,7 +73,7 @@ def _accompanied_pair(programme, apply, coordinator, *, mentee_user=None):
     (pairing,) = services.matching_send(run=run, actor=coordinator)
     services.proposal_answer(pairing=pairing, side="mentee", accept=True)
     services.proposal_answer(pairing=pairing, side="mentor", accept=True)
-    pairing.refresh_from_db()
+    _started_days_ago(pairing, 30)
     yesterday = timezone.localdate() - timedelta(days=1)
     services.meeting_log(pairing=pairing, side="mentee", held_on=yesterday, kind="meeting",
                          minutes=90, summary=SUMMARY)
@@ -73,11 +83,16 @@ def _accompanied_pair(programme, apply, coordinator, *, mentee_user=None):
     services.goal_update(goal=goal, side="mentor", status="reached")
     services.note_add(pairing=pairing, side="mentee", text=MENTEE_NOTE)
     services.note_add(pairing=pairing, side="mentor", text=MENTOR_NOTE)
+    # Ada ends it herself (she is done); Kea's place is free again, and Uli still fits nobody.
+    services.pairing_end(pairing=pairing, side="mentee")
     services.feedback_submit(pairing=pairing, side="mentee", rating=5, text=FEEDBACK)
     services.feedback_submit(pairing=pairing, side="mentor", rating=4, text="")
     for application in (ada, kea, uli):
         application.refresh_from_db()
-    assert (ada.status, kea.status, uli.status) == (A.MATCHED, A.MATCHED, A.WAITING)
+    assert (ada.status, kea.status, uli.status) == (A.FINISHED, A.APPLIED, A.WAITING)
+    assert ada.avoid == AVOID
+    pairing.refresh_from_db()
+    assert pairing.status == P.ENDED
     return ada, kea, uli, pairing
 
 
@@ -98,6 +113,7 @@ def test_nothing_is_deleted_until_90_days_after_the_cohort(programme, apply, coo
         assert retention.purge(today=today)["programmes"] == 0
     ada.refresh_from_db()
     assert ada.name == "Ada Muster" and ada.email == "ada.muster@example.org"
+    assert ada.avoid == AVOID
     assert Meeting.objects.get(pairing=pairing, minutes=90).summary == SUMMARY
     assert PrivateNote.objects.filter(pairing=pairing).count() == 2
     programme.refresh_from_db()
@@ -123,7 +139,8 @@ def test_after_the_programme_applicants_are_anonymised_and_the_figures_stay(
         assert application.name == ERASED
         assert (application.email, application.phone, application.district,
                 application.gender, application.goals, application.experience,
-                application.other_commitments, application.coordinator_note) == ("",) * 8
+                application.other_commitments, application.avoid,
+                application.coordinator_note) == ("",) * 9
         assert (application.fields, application.bodies, application.activities,
                 application.times, application.languages, application.needs,
                 application.offers, application.requires) == ([],) * 8
@@ -163,7 +180,7 @@ def test_after_the_programme_applicants_are_anonymised_and_the_figures_stay(
     assert purged.changes["applications"] == [None, 3]
     assert purged.changes["status"] == ["open", "finished"]
     dump = _audit_dump()
-    for text in [*PERSONAL, SUMMARY, MENTEE_NOTE, GOAL, RULE_REASON, FEEDBACK]:
+    for text in [*PERSONAL, SUMMARY, MENTEE_NOTE, GOAL, RULE_REASON, FEEDBACK, AVOID]:
         assert text not in dump, text
 
     # The coordinator's pages still work, with nobody's name on them.
@@ -174,6 +191,41 @@ def test_after_the_programme_applicants_are_anonymised_and_the_figures_stay(
         assert response.status_code == 200, name
         html = response.content.decode()
         assert "Ada Muster" not in html and "Kea Mentorin" not in html and SUMMARY not in html
+
+
+def test_the_purge_ends_a_pair_still_running_and_an_open_proposal(
+        make_programme, apply, coordinator):
+    programme = make_programme()
+    ada = apply(programme, "mentee", "Ada Muster")
+    kea = apply(programme, "mentor", "Kea Mentorin")
+    eva = apply(programme, "mentee", "Eva Vorschlag")
+    bea = apply(programme, "mentor", "Bea Mentorin")
+    services.rule_set(programme=programme, mentee=ada, mentor=kea, kind="fix", reason="",
+                      actor=coordinator)
+    services.rule_set(programme=programme, mentee=eva, mentor=bea, kind="fix", reason="",
+                      actor=coordinator)
+    run = services.matching_run(programme=programme, actor=coordinator)
+    pairs = {p.mentee_id: p for p in services.matching_send(run=run, actor=coordinator)}
+    running, proposed = pairs[ada.pk], pairs[eva.pk]
+    services.proposal_answer(pairing=running, side="mentee", accept=True)
+    services.proposal_answer(pairing=running, side="mentor", accept=True)
+    _started_days_ago(running, 30)
+    services.meeting_log(pairing=running, side="mentor", held_on=timezone.localdate(),
+                         kind="call", minutes=30, summary=SUMMARY)
+    entries_before = AuditEntry.objects.count()
+
+    done = retention.purge(today=programme.cohort_ends + timedelta(days=91))
+
+    assert (done["programmes"], done["applications"], done["meetings"]) == (1, 4, 1)
+    for pairing, status in ((running, P.ENDED), (proposed, P.DECLINED)):
+        pairing.refresh_from_db()
+        assert pairing.status == status and pairing.ended_at is not None
+    assert set(programme.applications.values_list("status", flat=True)) == {A.FINISHED}
+    (purged,) = [e for e in AuditEntry.objects.order_by("id")[entries_before:]
+                 if e.object_type == "mentoring.programme"]
+    assert purged.changes["pairs_ended"] == [None, 1]
+    assert purged.changes["proposals_declined"] == [None, 1]
+    assert purged.changes["applications_finished"] == [None, 4]
 
 
 def test_purging_twice_changes_and_audits_nothing_more(programme, apply, coordinator):
@@ -262,26 +314,35 @@ def kea_contact(world):
 
 
 def _kea_everywhere(world, make_programme, apply, coordinator):
-    """Kea as a mentor with an active pair (applied with her account and her work address),
-    as a mentee in another programme (on the public form, with her private address), and in
-    Kassel's programme (none of Düsseldorf's business). Ada's mentor place is taken by Kea;
-    Bea has a free place."""
+    """Kea as a mentor (applied with her account and her work address) of two mentees: Ada,
+    an active pair, and Dora, a pair that has ended and where both gave their feedback
+    (feedback is only given on an ended pair); as a mentee in another programme (on the
+    public form, with her private address); and in Kassel's programme (none of Düsseldorf's
+    business). Kea's places are taken; Bea has a free place. → (ada, kea, bea, kea_mentee,
+    kea_kassel, pairing, ended): `pairing` is Ada's with Kea, `ended` Dora's."""
     first = make_programme()
     ada = apply(first, "mentee", "Ada Muster")
+    dora = apply(first, "mentee", "Dora Fertig")
     kea = apply(first, "mentor", "Kea Mentorin", email="kea.arbeit@example.org",
-                user=world.users["duesseldorf_member"])
+                user=world.users["duesseldorf_member"], capacity=2, avoid=AVOID)
     run = services.matching_run(programme=first, actor=coordinator)
-    (pairing,) = services.matching_send(run=run, actor=coordinator)
-    services.proposal_answer(pairing=pairing, side="mentee", accept=True)
-    services.proposal_answer(pairing=pairing, side="mentor", accept=True)
-    pairing.refresh_from_db()
+    pairs = {p.mentee_id: p for p in services.matching_send(run=run, actor=coordinator)}
+    pairing, ended = pairs[ada.pk], pairs[dora.pk]
+    for pair in (pairing, ended):
+        services.proposal_answer(pairing=pair, side="mentee", accept=True)
+        services.proposal_answer(pairing=pair, side="mentor", accept=True)
+        _started_days_ago(pair, 30)
     services.meeting_log(pairing=pairing, side="mentor", held_on=timezone.localdate(),
                          kind="call", minutes=30, summary=SUMMARY)
     services.goal_add(pairing=pairing, side="mentee", title=GOAL)
     services.note_add(pairing=pairing, side="mentor", text=MENTOR_NOTE)
     services.note_add(pairing=pairing, side="mentee", text=MENTEE_NOTE)
-    services.feedback_submit(pairing=pairing, side="mentor", rating=4, text="Kea: gern wieder")
-    services.feedback_submit(pairing=pairing, side="mentee", rating=5, text=FEEDBACK)
+    # Dora is done: she ends it herself, then both give their feedback.
+    services.pairing_end(pairing=ended, side="mentee")
+    services.feedback_submit(pairing=ended, side="mentor", rating=4, text="Kea: gern wieder")
+    services.feedback_submit(pairing=ended, side="mentee", rating=5, text=FEEDBACK)
+    kea.refresh_from_db()
+    assert kea.status == A.MATCHED  # still Ada's mentor
     bea = apply(first, "mentor", "Bea Mentorin")
     second = make_programme()
     kea_mentee = apply(second, "mentee", "Kea Mentorin", email="KEA@example.org")
@@ -289,12 +350,12 @@ def _kea_everywhere(world, make_programme, apply, coordinator):
                                        data=programme_data(slug="kassel-mentoring"))
     services.programme_set_status(programme=kassel, status="open", actor=None)
     kea_kassel = apply(kassel, "mentee", "Kea Mentorin", email="kea@example.org")
-    return ada, kea, bea, kea_mentee, kea_kassel, pairing
+    return ada, kea, bea, kea_mentee, kea_kassel, pairing, ended
 
 
 def test_the_export_holds_her_applications_of_this_organisation(
         world, make_programme, apply, coordinator, kea_contact):
-    ada, kea, _bea, kea_mentee, kea_kassel, pairing = _kea_everywhere(
+    ada, kea, _bea, kea_mentee, kea_kassel, pairing, ended = _kea_everywhere(
         world, make_programme, apply, coordinator)
     exported = collect(kea_contact)["mentoring_applications"]
     by_role = {item["role"]: item for item in exported}
@@ -303,17 +364,25 @@ def test_the_export_holds_her_applications_of_this_organisation(
     assert (mentor["name"], mentor["email"], mentor["status"]) == (
         "Kea Mentorin", "kea.arbeit@example.org", A.MATCHED)
     assert mentor["fields"] == ["housing", "equality", "budget"]
-    assert mentor["hours_per_month"] == 8 and mentor["mentees_i_can_take"] == 1
-    (pair,) = mentor["pairings"]
+    assert mentor["hours_per_month"] == 8 and mentor["mentees_i_can_take"] == 2
+    assert mentor["avoid"] == AVOID
+    # Both her pairs: Ada's (running) and Dora's (ended).
+    assert len(mentor["pairings"]) == 2
+    pair, done = sorted(mentor["pairings"], key=lambda p: p["status"] != P.ACTIVE)
     assert pair["status"] == P.ACTIVE and pair["my_answer"] == "accepted"
+    assert pair["started_at"] and pair["ended_at"] is None
     assert [m["summary"] for m in pair["meetings"]] == [SUMMARY]
     assert [g["title"] for g in pair["goals"]] == [GOAL]
     # Her own notes and feedback, never her partner's.
     assert [n["text"] for n in pair["my_private_notes"]] == [MENTOR_NOTE]
-    assert pair["my_feedback"] == [{"rating": 4, "text": "Kea: gern wieder"}]
+    assert pair["my_feedback"] == []
+    assert done["status"] == P.ENDED and done["ended_at"]
+    assert done["my_feedback"] == [{"rating": 4, "text": "Kea: gern wieder"}]
+    assert done["meetings"] == [] and done["my_private_notes"] == []
     assert MENTEE_NOTE not in json.dumps(exported, ensure_ascii=False)
     assert FEEDBACK not in json.dumps(exported, ensure_ascii=False)
     assert by_role["mentee"]["email"] == "KEA@example.org"
+    assert by_role["mentee"]["avoid"] == ""
     assert by_role["mentee"]["pairings"] == []
     # Nothing of Ada's application, nothing from Kassel.
     assert "ada.muster@example.org" not in json.dumps(exported, ensure_ascii=False)
@@ -329,7 +398,7 @@ def test_a_contact_without_address_or_account_exports_no_mentoring(world, progra
 
 def test_erasure_withdraws_anonymises_and_rematches_her_mentee(
         world, make_programme, apply, coordinator, kea_contact):
-    ada, kea, bea, kea_mentee, kea_kassel, pairing = _kea_everywhere(
+    ada, kea, bea, kea_mentee, kea_kassel, pairing, ended = _kea_everywhere(
         world, make_programme, apply, coordinator)
     old_tokens = [access.personal_token(kea), access.personal_token(kea_mentee)]
     before = Message.objects.count()
@@ -339,7 +408,8 @@ def test_erasure_withdraws_anonymises_and_rematches_her_mentee(
     for application, status in ((kea, A.WITHDRAWN), (kea_mentee, A.WITHDRAWN)):
         application.refresh_from_db()
         assert application.status == status
-        assert (application.name, application.email, application.phone) == (ERASED, "", "")
+        assert (application.name, application.email, application.phone,
+                application.avoid) == (ERASED, "", "", "")
         assert application.fields == [] and application.languages == []
         assert application.user is None
     for token in old_tokens:
@@ -351,10 +421,14 @@ def test_erasure_withdraws_anonymises_and_rematches_her_mentee(
     ada.refresh_from_db()
     assert ada.name == "Ada Muster" and ada.status == A.PROPOSED
     assert Pairing.objects.get(mentee=ada, status=P.PROPOSED).mentor_id == bea.pk
-    # Her note and feedback text go; Ada's stay, and the shared texts are gone.
+    # Her note and feedback text go; Ada's note and Dora's feedback stay, and the shared
+    # texts are gone.
     assert list(PrivateNote.objects.values_list("author", "text")) == [("mentee", MENTEE_NOTE)]
-    assert sorted(Feedback.objects.values_list("author", "rating", "text")) == [
-        ("mentee", 5, FEEDBACK), ("mentor", 4, "")]
+    assert sorted(Feedback.objects.filter(pairing=ended).values_list(
+        "author", "rating", "text")) == [("mentee", 5, FEEDBACK), ("mentor", 4, "")]
+    assert not Feedback.objects.exclude(pairing=ended).exists()
+    ended.refresh_from_db()
+    assert ended.status == P.ENDED and ended.explanation == []
     assert list(Meeting.objects.values_list("summary", "minutes")) == [("", 30)]
     assert list(Goal.objects.values_list("title", flat=True)) == [ERASED]
     # Kassel's application is not Düsseldorf's to erase.
@@ -369,7 +443,7 @@ def test_erasure_withdraws_anonymises_and_rematches_her_mentee(
     assert all("Kea" not in m.body_text for m in new)
     dump = _audit_dump()
     for text in ["Kea Mentorin", "kea.arbeit@example.org", "kea@example.org", SUMMARY,
-                 MENTOR_NOTE]:
+                 MENTOR_NOTE, AVOID]:
         assert text not in dump, text
 
 

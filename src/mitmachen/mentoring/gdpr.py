@@ -75,6 +75,7 @@ def export_part(contact) -> dict:
             "mentees_i_can_take": a.capacity if a.role == Application.Role.MENTOR else None,
             "goals": a.goals, "experience": a.experience,
             "other_commitments": a.other_commitments,
+            "avoid": a.avoid,
             "coordinator_note": a.coordinator_note,
             "waiting_since": _date(a.waiting_since),
             "pairings": [_pairing(p, a.role) for p in pairings],

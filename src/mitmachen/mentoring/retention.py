@@ -50,9 +50,9 @@ GONE = (A.WITHDRAWN, A.DECLINED, A.FINISHED)
 # the dates stay: they are the programme's figures and identify nobody.
 BLANK_APPLICATION = {
     "name": ERASED, "email": "", "phone": "", "district": "", "gender": "", "goals": "",
-    "experience": "", "other_commitments": "", "coordinator_note": "", "fields": [],
-    "bodies": [], "activities": [], "times": [], "languages": [], "needs": [], "offers": [],
-    "requires": [], "user": None,
+    "experience": "", "other_commitments": "", "avoid": "", "coordinator_note": "",
+    "fields": [], "bodies": [], "activities": [], "times": [], "languages": [], "needs": [],
+    "offers": [], "requires": [], "user": None,
 }
 
 
